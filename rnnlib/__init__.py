@@ -1,0 +1,61 @@
+"""rnnlib: the small numpy library behind the rnn-course notebooks.
+
+Notation (one table for code, markdown and plot labels; arrays are batch-first):
+
+    math      code              shape                 meaning
+    x_t       x[:, t]           (N, D)                input at step t (one-hot or embedding)
+    h_t       h[:, t]           (N, H)                hidden state
+    W_xh      W_xh              (H, D)                input -> hidden (torch: weight_ih_l0)
+    W_hh      W_hh              (H, H)                hidden -> hidden (torch: weight_hh_l0)
+    b_h       b_h               (H,)                  hidden bias
+    W_hy,b_y  W_hy, b_y         (V, H), (V,)          hidden -> output logits
+    z_t, ŷ_t  logits, probs     (N, T, V)             scores and softmax probabilities
+    LSTM      W_ih, W_hh, b     (4H, D), (4H, H), (4H,)   gates in torch order i, f, g, o
+    GRU       W_ih, W_hh, b_ih, b_hh  (3H, D), (3H, H), (3H,)  gates in torch order r, z, n
+
+Letters: N batch, T time steps, D input size, H hidden size, V vocabulary size. Gradients are
+"d" + name (dW_hh, dh_prev). One step in code:
+
+    h = tanh(x @ W_xh.T + h_prev @ W_hh.T + b_h)
+
+which is the slides' column form h_t = tanh(W_hh h_{t-1} + W_xh x_t + b_h), transposed.
+
+Importing rnnlib has no side effects: no seeding, no plot style, no printing.
+"""
+from .gradcheck import gradcheck, numerical_gradient, numerical_gradient_array, rel_error
+from .layers import (
+    embedding_backward,
+    embedding_forward,
+    softmax,
+    softmax_cross_entropy,
+    temporal_affine_backward,
+    temporal_affine_forward,
+)
+from .paths import ASSETS_DIR, asset_path
+from .rnn import rnn_backward, rnn_forward, rnn_step_backward, rnn_step_forward
+from .seed import set_seed
+from .text import Vocabulary, one_hot
+from .torch_bridge import torch_rnn
+
+__all__ = [
+    "ASSETS_DIR",
+    "Vocabulary",
+    "asset_path",
+    "embedding_backward",
+    "embedding_forward",
+    "gradcheck",
+    "numerical_gradient",
+    "numerical_gradient_array",
+    "one_hot",
+    "rel_error",
+    "rnn_backward",
+    "rnn_forward",
+    "rnn_step_backward",
+    "rnn_step_forward",
+    "set_seed",
+    "softmax",
+    "softmax_cross_entropy",
+    "temporal_affine_backward",
+    "temporal_affine_forward",
+    "torch_rnn",
+]

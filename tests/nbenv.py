@@ -1,0 +1,15 @@
+"""Environment shared by the test run and by tests/refresh_notebooks.py, so stored and fresh outputs match."""
+import os
+
+NB_ENV = {
+    "TQDM_DISABLE": "1",  # progress bars off: their output would differ from run to run
+    "PYTHONHASHSEED": "0",
+    "MPLBACKEND": "module://matplotlib_inline.backend_inline",
+    "OMP_NUM_THREADS": "2",  # the same thread count everywhere keeps float sums in the same order
+    "MKL_NUM_THREADS": "2",
+}
+
+
+def apply():
+    """Set NB_ENV in this process, so that kernels started from it inherit it."""
+    os.environ.update(NB_ENV)
