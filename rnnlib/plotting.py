@@ -55,7 +55,8 @@ def annotated_heatmap(ax, values, row_labels=None, col_labels=None, title=None, 
         values = values[:, None]
     if values.ndim != 2:
         raise ValueError(f"values must be a vector or a matrix; got shape {values.shape}")
-    vmax = float(np.abs(values).max()) or 1.0 if vmax is None else vmax
+    if vmax is None:
+        vmax = float(np.abs(values).max()) or 1.0
     image = ax.imshow(values, cmap=cmap, vmin=-vmax, vmax=vmax)
     for (r, c), v in np.ndenumerate(values):
         ax.text(c, r, fmt.format(v), ha="center", va="center", fontsize=9,
