@@ -1,0 +1,60 @@
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from rnnlib import Vocabulary, one_hot, set_seed
+from rnnlib.examples import dogs_example
+
+
+def test_vocabulary_is_sorted_and_stable_across_processes():
+    assert Vocabulary("hello").symbols == ("e", "h", "l", "o")
+    code = "from rnnlib import Vocabulary; print(''.join(Vocabulary('the quick brown fox').symbols))"
+    outs = {
+        subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                       env={"PYTHONHASHSEED": str(seed), "PATH": ""}).stdout
+        for seed in (1, 2, 3)
+    }
+    assert outs == {" bcefhiknoqrtuwx\n"}
+
+
+def test_encode_decode_one_hot_roundtrip():
+    vocab = Vocabulary(order="helo")  # the slides' order
+    idx = vocab.encode("hello")
+    np.testing.assert_array_equal(idx, [0, 1, 2, 2, 3])
+    assert vocab.decode(idx) == "hello"
+    oh = vocab.one_hot("hel")
+    assert oh.shape == (3, 4) and oh.dtype == np.float64
+    np.testing.assert_array_equal(oh.argmax(axis=1), [0, 1, 2])
+    np.testing.assert_array_equal(oh.sum(axis=1), 1.0)
+
+
+def test_dogs_vocabulary_order():
+    vocab = dogs_example().vocab
+    np.testing.assert_array_equal(vocab.one_hot("d")[0], [1, 0, 0, 0])
+    np.testing.assert_array_equal(vocab.one_hot("s")[0], [0, 0, 0, 1])
+
+
+def test_vocabulary_errors():
+    with pytest.raises(ValueError, match=r"symbols not in the vocabulary: \['x'\]"):
+        Vocabulary("abc").encode("abx")
+    with pytest.raises(ValueError, match="at least one symbol"):
+        Vocabulary("")
+    with pytest.raises(ValueError, match="order must not repeat"):
+        Vocabulary(order="aba")
+    with pytest.raises(ValueError, match=r"idx must hold integer indices in \[0, 3\)"):
+        Vocabulary("abc").decode([3])
+    with pytest.raises(ValueError, match=r"idx must hold indices in \[0, V\) = \[0, 2\)"):
+        one_hot(np.array([2]), 2)
+    with pytest.raises(ValueError, match="V must be a positive integer"):
+        one_hot(np.array([0]), 0)
+
+
+def test_set_seed_reproducible_and_validated():
+    a = set_seed(3).normal(size=3), np.random.normal(size=2)
+    b = set_seed(3).normal(size=3), np.random.normal(size=2)
+    np.testing.assert_array_equal(a[0], b[0])
+    np.testing.assert_array_equal(a[1], b[1])
+    with pytest.raises(ValueError, match="seed must be a non-negative integer"):
+        set_seed(-1)
