@@ -1,9 +1,17 @@
-"""Shared plotting helpers for the notebooks: setup, annotated heatmaps."""
+"""Shared plotting helpers for the notebooks: setup, annotated heatmaps, RNN diagrams."""
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["notebook_setup", "describe_figure", "annotated_heatmap"]
+__all__ = [
+    "notebook_setup",
+    "describe_figure",
+    "annotated_heatmap",
+    "draw_rnn_chain",
+    "draw_unrolled_graph",
+    "draw_forward_step",
+    "draw_architectures",
+]
 
 
 def describe_figure(fig):
@@ -66,3 +74,155 @@ def annotated_heatmap(ax, values, row_labels=None, col_labels=None, title=None, 
     if title:
         ax.set_title(title)
     return image
+
+
+# ---- RNN diagrams: boxes for x_t (red, bottom), h_t (green, middle), y_t (blue, top) -------------
+
+_FILL = {"x": "#f6b3b3", "h": "#a8dca8", "y": "#b3cef6", "h0": "#e4e4e4"}
+_WEIGHT_COLORS = {"W_xh": "#b22222", "W_hh": "#1b7a1b", "W_hy": "#1f4fa8"}
+_STEP, _ROW, _BOX = 1.5, 1.3, 0.8  # column spacing, row spacing, box size (data units)
+
+
+def _box(ax, cx, cy, text, kind):
+    from matplotlib.patches import FancyBboxPatch
+
+    half = _BOX / 2
+    ax.add_patch(FancyBboxPatch((cx - half, cy - half), _BOX, _BOX, boxstyle="round,pad=0.03",
+                                fc=_FILL[kind], ec="black", lw=1))
+    ax.text(cx, cy, text, ha="center", va="center", fontsize=10)
+
+
+def _arrow(ax, start, end, weight=None):
+    color = _WEIGHT_COLORS.get(weight, "black")
+    ax.annotate("", xy=end, xytext=start, arrowprops=dict(arrowstyle="-|>", color=color, lw=1.4, shrinkA=0, shrinkB=0))
+    if weight:
+        sub = weight.split("_")[1]
+        vertical = start[0] == end[0]
+        ax.text((start[0] + end[0]) / 2 + (0.08 if vertical else 0), (start[1] + end[1]) / 2 + (0 if vertical else 0.12),
+                f"$W_{{{sub}}}$", color=color, fontsize=9, ha="left" if vertical else "center",
+                va="center" if vertical else "bottom")
+
+
+def draw_rnn_chain(ax, n_steps, inputs, outputs, x_labels=None, y_labels=None, weights=False, h0=False, title=None):
+    """Draw an unrolled RNN as boxes: hidden states in a row, inputs below, outputs above.
+
+    Inputs:
+    - ax: the Axes to draw into (its axis lines are turned off).
+    - n_steps: number of hidden-state boxes (time steps).
+    - inputs, outputs: collections of 0-based steps that receive an input / emit an output.
+    - x_labels, y_labels: optional dicts step -> extra text under x_t / y_t (e.g. the letter).
+    - weights: write W_xh, W_hh, W_hy on the arrows (one colour per matrix: the same W every step).
+    - h0: draw the initial state h_0 on the left.
+    - title: the Axes title.
+    Returns: ax.
+    """
+    half = _BOX / 2
+    x_labels, y_labels = x_labels or {}, y_labels or {}
+    for t in range(n_steps):
+        cx = t * _STEP
+        _box(ax, cx, _ROW, f"$h_{{{t + 1}}}$", "h")
+        if t in inputs:
+            _box(ax, cx, 0, f"$x_{{{t + 1}}}$" + (f"\n{x_labels[t]}" if t in x_labels else ""), "x")
+            _arrow(ax, (cx, half), (cx, _ROW - half), "W_xh" if weights else None)
+        if t in outputs:
+            _box(ax, cx, 2 * _ROW, f"$y_{{{t + 1}}}$" + (f"\n{y_labels[t]}" if t in y_labels else ""), "y")
+            _arrow(ax, (cx, _ROW + half), (cx, 2 * _ROW - half), "W_hy" if weights else None)
+        if t > 0 or h0:
+            if t == 0:
+                _box(ax, -_STEP, _ROW, "$h_0$", "h0")
+            _arrow(ax, (cx - _STEP + half, _ROW), (cx - half, _ROW), "W_hh" if weights else None)
+    left = -_STEP if h0 else 0
+    ax.set_xlim(left - 0.6, (n_steps - 1) * _STEP + 0.6)
+    ax.set_ylim(-0.6, 2 * _ROW + 0.6)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    if title:
+        ax.set_title(title, fontsize=10)
+    return ax
+
+
+def draw_unrolled_graph(trace, fig=None):
+    """The unrolled computational graph for one word: the same W_xh, W_hh, W_hy at every step.
+
+    Inputs: trace, a rnnlib.trace.ForwardTrace (its word labels the inputs and its predictions the
+    outputs); fig, an optional Figure to draw into (default: a new pyplot figure).
+    Returns: the Figure.
+    """
+    import matplotlib.pyplot as plt
+
+    T = len(trace.word)
+    fig = plt.figure(figsize=(2.2 + 1.3 * T, 3.6)) if fig is None else fig
+    ax = fig.add_subplot()
+    draw_rnn_chain(ax, T, range(T), range(T), weights=True, h0=True,
+                   x_labels={t: f"'{c}'" for t, c in enumerate(trace.word)},
+                   y_labels={t: f"→ '{c}'" for t, c in enumerate(trace.predictions)})
+    fig.suptitle(f"The RNN unrolled over '{trace.word}': one set of weights, reused at every step")
+    return fig
+
+
+def draw_forward_step(trace, t, fig=None):
+    """One step of a ForwardTrace as annotated column heatmaps: x_t, h_{t-1}, a_t, h_t, z_t, y_t.
+
+    Inputs:
+    - trace: rnnlib.trace.ForwardTrace.
+    - t: the step, 1-based as in the equations (1 <= t <= T).
+    - fig: optional Figure to draw into (a matplotlib.figure.Figure keeps it out of pyplot, as the
+      widget needs); default a new pyplot figure.
+    Returns: the Figure (suptitle names the letter read and the prediction).
+    """
+    T = len(trace.word)
+    if isinstance(t, bool) or not isinstance(t, (int, np.integer)) or not 1 <= t <= T:
+        raise ValueError(f"t must be a step between 1 and T = {T} for the word {trace.word!r}; got {t!r}")
+    if fig is None:
+        import matplotlib.pyplot as plt
+
+        fig = plt.figure(figsize=(9, 3.4))
+    i = int(t) - 1
+    hidden = [f"unit {k + 1}" for k in range(trace.h.shape[1])]
+    panels = [
+        (trace.x[i], trace.symbols, f"$x_{{{t}}}$ = '{trace.word[i]}'", "{:.0f}", 1.0),
+        (trace.h_prev[i], hidden, f"$h_{{{t - 1}}}$", "{:.2f}", 1.0),
+        (trace.a[i], hidden, f"$a_{{{t}}}$", "{:.2f}", float(np.abs(trace.a).max()) or 1.0),
+        (trace.h[i], hidden, f"$h_{{{t}}}=\\tanh(a_{{{t}}})$", "{:.2f}", 1.0),
+        (trace.z[i], trace.symbols, f"$z_{{{t}}}=W_{{hy}}h_{{{t}}}$", "{:.2f}", float(np.abs(trace.z).max()) or 1.0),
+        (trace.y[i], trace.symbols, f"$y_{{{t}}}$ = softmax", "{:.2f}", 1.0),
+    ]
+    axes = fig.subplots(1, len(panels))
+    for ax, (values, labels, title, fmt, vmax) in zip(axes, panels):
+        annotated_heatmap(ax, values, row_labels=labels, title=title, fmt=fmt, vmax=vmax)
+    best = int(trace.y[i].argmax())
+    fig.suptitle(f"step t = {t}: read '{trace.word[i]}', predict '{trace.symbols[best]}' "
+                 f"(p = {trace.y[i, best]:.2f})")
+    fig.tight_layout()
+    return fig
+
+
+ARCHITECTURES = (
+    # (name, example task, steps, steps with an input, steps with an output)
+    ("one-to-one", "image classification", 1, (0,), (0,)),
+    ("one-to-many", "image captioning", 3, (0,), (0, 1, 2)),
+    ("many-to-one", "sentiment classification", 3, (0, 1, 2), (2,)),
+    ("many-to-many (encoder-decoder)", "machine translation", 5, (0, 1, 2), (3, 4)),
+    ("many-to-many (synced)", "per-frame video classification", 3, (0, 1, 2), (0, 1, 2)),
+)
+
+
+def draw_architectures(fig=None):
+    """The five input/output patterns of recurrent networks, each with an example task.
+
+    Inputs: fig, an optional Figure (default: a new pyplot figure).
+    Returns: the Figure, one panel per entry of ARCHITECTURES.
+    """
+    import matplotlib.pyplot as plt
+
+    # Each panel is as wide (in data units) as its ratio, so every box is drawn at the same scale.
+    widths = [max((n - 1) * _STEP + 1.2, 4.6) for _, _, n, _, _ in ARCHITECTURES]
+    fig = plt.figure(figsize=(15, 3.2)) if fig is None else fig
+    axes = fig.subplots(1, len(ARCHITECTURES), gridspec_kw={"width_ratios": widths, "wspace": 0.05})
+    fig.subplots_adjust(left=0.01, right=0.98, bottom=0.02, top=0.8)
+    for ax, width, (name, task, n, ins, outs) in zip(axes, widths, ARCHITECTURES):
+        draw_rnn_chain(ax, n, ins, outs, title=f"{name}\ne.g. {task}")
+        middle = (n - 1) * _STEP / 2
+        ax.set_xlim(middle - width / 2, middle + width / 2)
+    fig.suptitle("Recurrent architectures: inputs (red, bottom), hidden states (green), outputs (blue, top)")
+    return fig
