@@ -22,6 +22,10 @@ which is the slides' column form h_t = tanh(W_hh h_{t-1} + W_xh x_t + b_h), tran
 
 Importing rnnlib has no side effects: no seeding, no plot style, no printing.
 """
+from . import bptt, checkers, clipping, jacobians, tasks, truncation, widgets
+from .bptt import bptt_loop, rnn_lm_backward, rnn_lm_forward, rnn_lm_loss_and_grads, unrolled_contributions
+from .clipping import clip_by_global_norm, clip_elementwise, global_norm
+from .examples import dogs_example
 from .gradcheck import gradcheck, numerical_gradient, numerical_gradient_array, rel_error
 from .layers import (
     embedding_backward,
@@ -36,26 +40,50 @@ from .rnn import rnn_backward, rnn_forward, rnn_step_backward, rnn_step_forward
 from .seed import set_seed
 from .text import Vocabulary, one_hot
 from .torch_bridge import torch_rnn
+from .trace import ForwardTrace, dogs_trace, trace_forward
+from .truncation import gradient_agreement, truncated_bptt, truncation_curve
 
 __all__ = [
     "ASSETS_DIR",
+    "ForwardTrace",
     "Vocabulary",
     "asset_path",
+    "bptt",
+    "bptt_loop",
+    "checkers",
+    "clip_by_global_norm",
+    "clip_elementwise",
+    "clipping",
+    "dogs_example",
+    "dogs_trace",
     "embedding_backward",
     "embedding_forward",
+    "global_norm",
     "gradcheck",
+    "gradient_agreement",
+    "jacobians",
     "numerical_gradient",
     "numerical_gradient_array",
     "one_hot",
     "rel_error",
     "rnn_backward",
     "rnn_forward",
+    "rnn_lm_backward",
+    "rnn_lm_forward",
+    "rnn_lm_loss_and_grads",
     "rnn_step_backward",
     "rnn_step_forward",
     "set_seed",
     "softmax",
     "softmax_cross_entropy",
+    "tasks",
     "temporal_affine_backward",
     "temporal_affine_forward",
     "torch_rnn",
+    "trace_forward",
+    "truncated_bptt",
+    "truncation",
+    "truncation_curve",
+    "unrolled_contributions",
+    "widgets",
 ]

@@ -56,3 +56,75 @@ def forward_step_widget(word="dog", t=1):
     text.observe(redraw, names="value")
     redraw()
     return widgets.VBox([widgets.HBox([slider, text]), status, image])
+
+
+def truncation_widget(T, curves, k=4):
+    """A slider over the truncation length k that redraws which gradient paths survive and the curves.
+
+    The picture is rnnlib.truncation.draw_truncation(k, T, curves): left, the (loss step t, step s)
+    grid with the paths that truncated BPTT keeps; right, cosine(truncated, full) against k with a
+    marker at the slider's k. Shown as a PNG in an Image widget, so executing the notebook writes
+    no extra cell output.
+
+    Inputs: T, the sequence length; curves, dict label -> TruncationCurve; k, the initial value.
+    Returns: ipywidgets.VBox whose children are (IntSlider, Image).
+    """
+    import io
+
+    import ipywidgets as widgets
+    from matplotlib.figure import Figure
+
+    from .truncation import draw_truncation
+
+    slider = widgets.IntSlider(value=min(max(k, 1), T), min=1, max=T, description="k")
+    image = widgets.Image(format="png")
+
+    def redraw(_change=None):
+        fig = Figure(figsize=(10, 4), dpi=80)
+        draw_truncation(slider.value, T, curves, fig=fig)
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png")
+        image.value = buffer.getvalue()
+
+    slider.observe(redraw, names="value")
+    redraw()
+    return widgets.VBox([slider, image])
+
+
+def gradient_decay_widget(sigma_max=1.0, nonlinearity="tanh", structure="normal"):
+    """A sigma_max slider and tanh/linear, normal/non-normal toggles that redraw ||dh_T/dh_t|| vs T - t.
+
+    The picture is rnnlib.jacobians.draw_gradient_decay (true Jacobian products along a forward
+    pass, log scale, with the bound sigma_max**k), shown as a PNG in an Image widget so that
+    executing the notebook writes no extra cell output.
+
+    Inputs: the initial sigma_max (0.1 .. 2.5), nonlinearity ("tanh" | "linear") and structure
+    ("normal" | "non-normal"; non-normal has every eigenvalue at 0.5 * sigma_max).
+    Returns: ipywidgets.VBox whose children are (HBox(slider, nonlinearity toggle, structure toggle), Image).
+    """
+    import io
+
+    import ipywidgets as widgets
+    from matplotlib.figure import Figure
+
+    from . import jacobians
+
+    slider = widgets.FloatSlider(value=sigma_max, min=0.1, max=2.5, step=0.05, description="σ_max")
+    nonlin = widgets.ToggleButtons(options=list(jacobians.NONLINEARITIES), value=nonlinearity)
+    struct = widgets.ToggleButtons(options=list(jacobians.STRUCTURES), value=structure)
+    image = widgets.Image(format="png")
+
+    def redraw(_change=None):
+        fig = Figure(figsize=(7, 3.6), dpi=80)
+        ax = fig.add_subplot()
+        jacobians.draw_gradient_decay(ax, slider.value, nonlin.value, struct.value)
+        fig.tight_layout()
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png")
+        image.value = buffer.getvalue()
+
+    for control in (slider, nonlin, struct):
+        control.observe(redraw, names="value")
+    redraw()
+    return widgets.VBox([widgets.HBox([slider, nonlin, struct]), image])
+

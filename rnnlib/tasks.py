@@ -1,0 +1,190 @@
+"""Synthetic sequence tasks and one training loop that works for torch.nn.RNN, nn.LSTM and nn.GRU.
+
+The long-range memory task: read a symbol, then `gap` distractor symbols, then a recall cue; at the
+cue, output the first symbol. Nothing in between helps, so the gradient that teaches the network to
+keep the symbol must travel back `gap + 1` steps. Chance accuracy is 1 / n_symbols.
+
+    sequence:  s  d d d ... d  ?        (length gap + 2)
+    target:    s                        (one class in [0, n_symbols))
+"""
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from ._validate import check_positive_int
+
+__all__ = [
+    "MemoryTask",
+    "memory_task_batch",
+    "sequence_classifier",
+    "accuracy_vs_gap",
+    "TrainResult",
+    "train_sequence_classifier",
+]
+
+
+class MemoryTask(NamedTuple):
+    """The recall-the-first-symbol task.
+
+    Token ids: 0 .. n_symbols-1 are the symbols to remember, the next n_distractors ids are
+    distractors, and the last id (vocab_size - 1) is the recall cue.
+    """
+
+    gap: int  # number of distractors between the symbol and the cue (L)
+    n_symbols: int = 4
+    n_distractors: int = 4
+
+    @property
+    def vocab_size(self):
+        return self.n_symbols + self.n_distractors + 1
+
+    @property
+    def n_classes(self):
+        return self.n_symbols
+
+    @property
+    def chance(self):
+        return 1.0 / self.n_symbols
+
+
+def memory_task_batch(task, N, rng):
+    """Sample N sequences of the memory task.
+
+    Inputs: task (MemoryTask), N (batch size), rng (np.random.Generator).
+    Returns:
+    - idx: (N, T) int64 token ids, T = task.gap + 2.
+    - y: (N,) int64 targets, the first token of each sequence.
+    """
+    if not isinstance(task, MemoryTask):
+        raise ValueError(f"task must be a MemoryTask, e.g. MemoryTask(gap=10); got {type(task).__name__}")
+    if isinstance(task.gap, bool) or not isinstance(task.gap, (int, np.integer)) or task.gap < 0:
+        raise ValueError(f"task.gap must be a non-negative integer; got {task.gap!r}")
+    check_positive_int("task.n_symbols", task.n_symbols)
+    check_positive_int("task.n_distractors", task.n_distractors)
+    N = check_positive_int("N", N)
+    if not isinstance(rng, np.random.Generator):
+        raise ValueError(f"rng must be a np.random.Generator; got {type(rng).__name__}")
+    y = rng.integers(0, task.n_symbols, N)  # (N,)
+    distractors = rng.integers(task.n_symbols, task.n_symbols + task.n_distractors, (N, task.gap))  # (N, L)
+    cue = np.full((N, 1), task.vocab_size - 1)  # (N, 1)
+    idx = np.concatenate([y[:, None], distractors, cue], axis=1).astype(np.int64)  # (N, L + 2)
+    return idx, y.astype(np.int64)
+
+
+def _torch():
+    import torch
+
+    return torch
+
+
+_MODEL_CLASS = None
+
+
+def _model_class():
+    """The torch module class, built on first use so that importing rnnlib never imports torch."""
+    global _MODEL_CLASS
+    if _MODEL_CLASS is None:
+        torch = _torch()
+
+        class RecurrentClassifier(torch.nn.Module):
+            """One-hot tokens -> recurrent layer -> linear head on the last step's output."""
+
+            def __init__(self, rnn_class, vocab_size, hidden_size, n_classes):
+                super().__init__()
+                self.vocab_size = vocab_size
+                self.rnn = rnn_class(vocab_size, hidden_size, batch_first=True)
+                self.head = torch.nn.Linear(hidden_size, n_classes)
+
+            def forward(self, idx):  # idx: (N, T) int64
+                x = torch.nn.functional.one_hot(idx, self.vocab_size).to(self.head.weight.dtype)  # (N, T, V)
+                out, _ = self.rnn(x)  # (N, T, H): the same for RNN, LSTM and GRU
+                return self.head(out[:, -1])  # (N, C) logits
+
+        _MODEL_CLASS = RecurrentClassifier
+    return _MODEL_CLASS
+
+
+def sequence_classifier(rnn_class, vocab_size, hidden_size, n_classes):
+    """A torch module: one-hot tokens -> rnn_class layer -> linear head on the last output.
+
+    Inputs: rnn_class, any callable rnn_class(input_size, hidden_size, batch_first=True) returning
+    a module whose forward gives (output (N, T, H), state): torch.nn.RNN, torch.nn.LSTM,
+    torch.nn.GRU, or e.g. functools.partial(torch.nn.RNN, nonlinearity="relu"); vocab_size (V),
+    hidden_size (H), n_classes (C).
+    Returns: torch.nn.Module mapping idx (N, T) int64 to logits (N, C).
+    """
+    return _model_class()(rnn_class, check_positive_int("vocab_size", vocab_size),
+                          check_positive_int("hidden_size", hidden_size), check_positive_int("n_classes", n_classes))
+
+
+class TrainResult(NamedTuple):
+    model: object  # the trained torch.nn.Module
+    losses: np.ndarray  # (steps,) training loss per step
+    grad_norms: np.ndarray  # (steps,) global gradient norm per step, before clipping
+    accuracy: float  # on a fixed held-out batch
+    chance: float
+
+
+def train_sequence_classifier(rnn_class, task, hidden_size=32, steps=200, batch_size=32, lr=1e-2,
+                              seed=0, max_norm=1.0, eval_size=1000, eval_seed=12345):
+    """Train sequence_classifier(rnn_class, ...) on `task` with Adam for a fixed number of steps.
+
+    Deterministic: torch.manual_seed(seed) for the weights, np.random.default_rng(seed) for the
+    training batches, a separate default_rng(eval_seed) for the held-out batch, and one torch
+    thread while training (the previous thread count is restored). Gradients are clipped by global
+    norm at max_norm (None: no clipping).
+    Inputs: rnn_class (torch.nn.RNN / LSTM / GRU), task (MemoryTask), hidden_size, steps,
+    batch_size, lr, seed, max_norm, eval_size, eval_seed.
+    Returns: TrainResult. Raises FloatingPointError naming the step if the loss is not finite.
+    """
+    torch = _torch()
+    hidden_size = check_positive_int("hidden_size", hidden_size)
+    steps = check_positive_int("steps", steps)
+    batch_size = check_positive_int("batch_size", batch_size)
+    if not (isinstance(lr, (int, float)) and lr > 0):
+        raise ValueError(f"lr must be a positive number; got {lr!r}")
+    if max_norm is not None and not (isinstance(max_norm, (int, float)) and max_norm > 0):
+        raise ValueError(f"max_norm must be a positive number or None; got {max_norm!r}")
+    rng = np.random.default_rng(seed)
+    memory_task_batch(task, 1, np.random.default_rng(0))  # validates task before any work
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        torch.manual_seed(seed)
+        model = sequence_classifier(rnn_class, task.vocab_size, hidden_size, task.n_classes)
+        opt = torch.optim.Adam(model.parameters(), lr=lr)
+        losses, norms = np.empty(steps), np.empty(steps)
+        for step in range(steps):
+            idx, y = memory_task_batch(task, batch_size, rng)
+            loss = torch.nn.functional.cross_entropy(model(torch.from_numpy(idx)), torch.from_numpy(y))
+            if not torch.isfinite(loss):
+                raise FloatingPointError(
+                    f"loss became {loss.item()} at step {step} (lr={lr}, max_norm={max_norm}); "
+                    "lower lr or clip gradients"
+                )
+            opt.zero_grad()
+            loss.backward()
+            grads = [p.grad for p in model.parameters() if p.grad is not None]
+            norms[step] = float(torch.sqrt(sum((g * g).sum() for g in grads)))
+            if max_norm is not None:
+                torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm)
+            opt.step()
+            losses[step] = loss.item()
+        idx, y = memory_task_batch(task, eval_size, np.random.default_rng(eval_seed))
+        with torch.no_grad():
+            pred = model(torch.from_numpy(idx)).argmax(dim=1).numpy()
+    finally:
+        torch.set_num_threads(threads)
+    return TrainResult(model, losses, norms, float(np.mean(pred == y)), task.chance)
+
+
+def accuracy_vs_gap(rnn_class, gaps, n_symbols=4, n_distractors=4, **train_kwargs):
+    """Train one fresh model per gap L with train_sequence_classifier; the same seed for each.
+
+    Inputs: rnn_class, gaps (iterable of ints), task sizes, train_kwargs for train_sequence_classifier.
+    Returns: dict gap -> TrainResult, in the order of gaps.
+    """
+    return {int(L): train_sequence_classifier(rnn_class, MemoryTask(int(L), n_symbols, n_distractors), **train_kwargs)
+            for L in gaps}

@@ -1,0 +1,186 @@
+"""Truncated backpropagation through time: carry the hidden state forward forever, backpropagate k steps.
+
+The sequence is cut into chunks of k steps. Each chunk starts from the last hidden state of the one
+before (forward information is kept) but its backward pass stops at the chunk's start (the gradient
+that would flow into the previous chunk is dropped). This is what `h = h.detach()` does in torch.
+Also here: how close the truncated gradient is to the full one, what it costs, a short training
+loop, and the plain drawing function behind the truncation widget.
+"""
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from ._validate import check_array, check_positive_int
+from .bptt import PARAM_NAMES, _check_params, rnn_lm_backward, rnn_lm_forward, rnn_lm_loss_and_grads
+
+__all__ = [
+    "RECURRENT_NAMES",
+    "TruncatedResult",
+    "TruncationCurve",
+    "truncation_mask",
+    "truncated_bptt",
+    "gradient_agreement",
+    "truncation_curve",
+    "train_rnn_lm",
+    "draw_truncation",
+]
+
+RECURRENT_NAMES = ("W_xh", "W_hh", "b_h")  # the parameters whose gradient truncation changes
+
+
+class TruncatedResult(NamedTuple):
+    loss: float  # L = sum over all steps (the forward pass is never truncated)
+    grads: dict  # name -> truncated gradient, for the names in PARAM_NAMES
+    h_last: np.ndarray  # (N, H) hidden state after the last step, to carry into the next sequence
+    cache_bytes: int  # bytes of activations held for one chunk's backward pass (the largest chunk)
+
+
+class TruncationCurve(NamedTuple):
+    ks: np.ndarray  # (K,) truncation lengths
+    cosine: np.ndarray  # (K,) cosine similarity of truncated and full gradients
+    rel_norm: np.ndarray  # (K,) ||truncated|| / ||full||
+
+
+def truncation_mask(T, k):
+    """Which (loss step t, step s) pairs keep their gradient path under truncation with chunks of k.
+
+    Inputs: T steps, chunk length k. Returns: (T, T) bool array; [t, s] is True when s <= t and both
+    lie in the same chunk, i.e. when L_t's gradient still reaches step s (full BPTT: s <= t).
+    """
+    T, k = check_positive_int("T", T), check_positive_int("k", k)
+    t, s = np.arange(T)[:, None], np.arange(T)[None, :]
+    return (s <= t) & (s // k == t // k)
+
+
+def _cache_bytes(cache):
+    seen, total = set(), 0
+    arrays = [cache.rnn.x, cache.rnn.h, cache.dlogits]  # what grows with the number of steps held
+    for a in arrays:
+        if id(a) not in seen:
+            seen.add(id(a))
+            total += a.nbytes
+    return total
+
+
+def truncated_bptt(params, x, targets, h0, k):
+    """Gradient of L = sum_t L_t by truncated BPTT with chunks of k steps (rnnlib's numpy version).
+
+    Inputs:
+    - params: dict W_xh (H, D), W_hh (H, H), b_h (H,), W_hy (V, H), b_y (V,).
+    - x: (N, T, D) inputs; targets: (N, T) integer next-token indices; h0: (N, H).
+    - k: chunk length; k >= T gives full BPTT.
+    Returns: TruncatedResult(loss, grads, h_last, cache_bytes).
+    """
+    dims = {}
+    x = check_array("x", x, ("N", "T", "D"), dims)
+    targets = check_array("targets", targets, ("N", "T"), dims, kind="int")
+    k = check_positive_int("k", k)
+    _check_params(params)
+    grads = {name: np.zeros(np.shape(params[name])) for name in PARAM_NAMES}
+    h, loss, biggest = h0, 0.0, 0
+    for start in range(0, x.shape[1], k):
+        chunk = slice(start, start + k)
+        chunk_loss, cache = rnn_lm_forward(x[:, chunk], targets[:, chunk], h, params, reduction="sum")
+        chunk_grads = rnn_lm_backward(1.0, cache)  # stops at the chunk's start: dh0 is dropped
+        for name in PARAM_NAMES:
+            grads[name] += chunk_grads[name]
+        loss += chunk_loss
+        biggest = max(biggest, _cache_bytes(cache))
+        h = cache.rnn.h[:, -1]  # carried forward: the next chunk starts where this one ended
+    return TruncatedResult(loss, grads, h, biggest)
+
+
+def gradient_agreement(grads, reference, names=RECURRENT_NAMES):
+    """Cosine similarity and relative norm of one gradient against a reference, over several parameters.
+
+    Inputs: two dicts name -> array; names: which entries to flatten and concatenate.
+    Returns: (cosine, rel_norm) as floats; cosine = <g, r> / (|g| |r|), rel_norm = |g| / |r|.
+    """
+    g = np.concatenate([np.ravel(grads[name]) for name in names])
+    r = np.concatenate([np.ravel(reference[name]) for name in names])
+    norm_g, norm_r = np.linalg.norm(g), np.linalg.norm(r)
+    if norm_r == 0:
+        raise ValueError("reference gradient is zero; cosine similarity and relative norm are undefined")
+    cosine = float(g @ r / (norm_g * norm_r)) if norm_g > 0 else 0.0
+    return cosine, float(norm_g / norm_r)
+
+
+def truncation_curve(params, x, targets, h0, ks):
+    """Cosine similarity and relative norm of the truncated gradient against full BPTT, for each k in ks.
+
+    Inputs: params, x (N, T, D), targets (N, T), h0 (N, H), ks: iterable of positive ints.
+    Returns: TruncationCurve(ks, cosine, rel_norm), measured on the recurrent parameters.
+    """
+    ks = np.array([check_positive_int("k", int(k)) for k in ks])
+    _, full = rnn_lm_loss_and_grads(params, x, targets, h0)
+    pairs = [gradient_agreement(truncated_bptt(params, x, targets, h0, int(k)).grads, full) for k in ks]
+    return TruncationCurve(ks, np.array([p[0] for p in pairs]), np.array([p[1] for p in pairs]))
+
+
+def train_rnn_lm(params, x, targets, steps, lr=0.01, batch=8, rng=None):
+    """Train with Adam and full BPTT for a fixed number of steps on windows of one long sequence.
+
+    Inputs:
+    - params: dict of parameters (not modified; a trained copy is returned).
+    - x: (1, S, D) one long input sequence; targets: (1, S) its next tokens.
+    - steps: number of updates; lr: Adam step size; batch: windows per update.
+    - rng: np.random.Generator choosing window starts (length 32, or S if shorter).
+    Returns: (trained params dict, (steps,) array of per-token losses).
+    Stops with a ValueError naming the step if the loss becomes NaN or infinite.
+    """
+    steps = check_positive_int("steps", steps)
+    if not isinstance(rng, np.random.Generator):
+        raise ValueError(f"rng must be a np.random.Generator; got {type(rng).__name__}")
+    x = check_array("x", x, (1, "S", "D"))
+    targets = check_array("targets", targets, (1, x.shape[1]), kind="int")
+    window = min(32, x.shape[1])
+    p = {name: np.array(params[name], dtype=np.float64) for name in PARAM_NAMES}
+    m = {name: np.zeros_like(v) for name, v in p.items()}
+    v2 = {name: np.zeros_like(v) for name, v in p.items()}
+    losses = np.empty(steps)
+    h0 = np.zeros((batch, p["W_hh"].shape[0]))  # (N, H)
+    for i in range(steps):
+        starts = rng.integers(0, x.shape[1] - window + 1, size=batch)
+        idx = starts[:, None] + np.arange(window)  # (N, window)
+        loss, grads = rnn_lm_loss_and_grads(p, x[0, idx], targets[0, idx], h0, reduction="mean")
+        if not np.isfinite(loss):
+            raise ValueError(f"training diverged: loss is {loss} at step {i}; lower lr (got {lr})")
+        losses[i] = loss
+        for name in PARAM_NAMES:
+            m[name] = 0.9 * m[name] + 0.1 * grads[name]
+            v2[name] = 0.999 * v2[name] + 0.001 * grads[name] ** 2
+            m_hat, v_hat = m[name] / (1 - 0.9 ** (i + 1)), v2[name] / (1 - 0.999 ** (i + 1))
+            p[name] = p[name] - lr * m_hat / (np.sqrt(v_hat) + 1e-8)
+    return p, losses
+
+
+def draw_truncation(k, T, curves, fig=None):
+    """Two panels for truncation length k: which (t, s) gradient paths survive, and the similarity curves.
+
+    Inputs:
+    - k: the chunk length to show; T: sequence length.
+    - curves: dict label -> TruncationCurve (e.g. {"untrained": ..., "trained": ...}).
+    - fig: a matplotlib Figure to draw into (cleared first), or None for a new one.
+    Returns: the figure. Left: a T x T grid, dark where L_t's gradient reaches step s, light where
+    truncation cuts it, blank above the diagonal. Right: cosine against k with a marker at k.
+    """
+    import matplotlib.pyplot as plt
+
+    mask = truncation_mask(T, k)
+    fig = plt.figure(figsize=(10, 4)) if fig is None else fig
+    fig.clear()
+    ax_grid, ax_curve = fig.subplots(1, 2)
+    image = np.where(mask, 2.0, np.where(np.tri(T, dtype=bool), 1.0, 0.0))  # 2 kept, 1 cut, 0 none
+    ax_grid.imshow(image, cmap="Blues", vmin=0, vmax=2, origin="upper")
+    ax_grid.set(xlabel="step s receiving gradient", ylabel="loss term L_t",
+                title=f"k = {k}: {int(mask.sum())} of {T * (T + 1) // 2} paths kept")
+    for label, curve in curves.items():
+        ax_curve.plot(curve.ks, curve.cosine, marker=".", label=label)
+    ax_curve.axvline(k, color="gray", linestyle="--")
+    ax_curve.set(xlabel="truncation length k", ylabel="cosine(truncated, full)",
+                 title="agreement with the full gradient", xscale="log")
+    ax_curve.legend()
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,198 @@
+import numpy as np
+import pytest
+import torch
+
+from rnnlib import gradcheck, rnn_backward, rnn_forward, rnn_step_backward, softmax, torch_rnn
+from rnnlib.bptt import (
+    PARAM_NAMES,
+    bptt_loop,
+    init_rnn_lm,
+    rnn_lm_backward,
+    rnn_lm_forward,
+    rnn_lm_loss_and_grads,
+    step_caches,
+    unrolled_contributions,
+)
+from rnnlib.examples import dogs_example
+
+SHAPES = [(1, 1, 2, 3, 2), (2, 4, 3, 5, 4), (3, 6, 5, 4, 6)]  # (N, T, D, H, V)
+
+
+def problem(N, T, D, H, V, seed=0, scale=0.8):
+    rng = np.random.default_rng(seed)
+    params = init_rnn_lm(D, H, V, rng, scale=scale)
+    x = rng.normal(size=(N, T, D))
+    targets = rng.integers(0, V, size=(N, T))
+    h0 = rng.normal(scale=0.5, size=(N, H))
+    return params, x, targets, h0
+
+
+def dogs():
+    ex = dogs_example()
+    params = {"W_xh": ex.W_xh, "W_hh": ex.W_hh, "b_h": ex.b_h, "W_hy": ex.W_hy, "b_y": ex.b_y}
+    return params, ex.vocab.one_hot("dog")[None], ex.vocab.encode("ogs")[None], np.zeros((1, 3))
+
+
+@pytest.mark.parametrize("N,T,D,H,V", SHAPES)
+def test_gradcheck_every_parameter_h0_and_x(N, T, D, H, V):
+    params, x, targets, h0 = problem(N, T, D, H, V)
+    _, cache = rnn_lm_forward(x, targets, h0, params)
+    grads = rnn_lm_backward(1.0, cache)
+
+    def loss(h0, x, **p):
+        return rnn_lm_forward(x, targets, h0, p)[0]
+
+    errors = gradcheck(loss, {**params, "h0": h0, "x": x}, grads)
+    assert max(errors.values()) <= 1e-8, errors
+
+
+@pytest.mark.parametrize("N,T,D,H,V", SHAPES)
+@pytest.mark.parametrize("reduction", ["sum", "mean"])
+def test_matches_torch_autograd(N, T, D, H, V, reduction):
+    params, x, targets, h0 = problem(N, T, D, H, V, seed=1)
+    loss, grads = rnn_lm_loss_and_grads(params, x, targets, h0, reduction=reduction)
+    rnn = torch_rnn(params["W_xh"], params["W_hh"], params["b_h"])
+    W_hy = torch.tensor(params["W_hy"], requires_grad=True)
+    b_y = torch.tensor(params["b_y"], requires_grad=True)
+    h0_t = torch.tensor(h0[None], requires_grad=True)
+    x_t = torch.tensor(x, requires_grad=True)
+    h, _ = rnn(x_t, h0_t)
+    logits = h @ W_hy.T + b_y
+    loss_t = torch.nn.functional.cross_entropy(logits.reshape(-1, V), torch.tensor(targets).reshape(-1), reduction=reduction)
+    loss_t.backward()
+    assert loss == pytest.approx(loss_t.item(), rel=1e-12)
+    expected = {"W_xh": rnn.weight_ih_l0.grad, "W_hh": rnn.weight_hh_l0.grad, "b_h": rnn.bias_ih_l0.grad,
+                "W_hy": W_hy.grad, "b_y": b_y.grad, "h0": h0_t.grad[0], "x": x_t.grad}
+    for name, want in expected.items():
+        np.testing.assert_allclose(grads[name], want.numpy(), rtol=1e-10, atol=1e-12, err_msg=name)
+
+
+def test_dogs_first_loss_term_matches_slide_probability():
+    # Notebook 01 / the slides: y_1 = softmax(W_Y h_1) = (0.3216, 0.2149, 0.2419, 0.2215); target after "d" is "o".
+    params, x, targets, h0 = dogs()
+    loss1, _ = rnn_lm_forward(x[:, :1], targets[:, :1], h0, params)
+    assert loss1 == pytest.approx(-np.log(0.2149), abs=5e-4)
+    h1 = np.tanh(np.array([0.6, 0.2, 0.9]))
+    assert loss1 == pytest.approx(-np.log(softmax(params["W_hy"] @ h1)[1]), rel=1e-12)
+
+
+def test_dogs_gradient_structure():
+    params, x, targets, h0 = dogs()
+    _, grads = rnn_lm_loss_and_grads(params, x, targets, h0)
+    # "s" is never an input, so no gradient reaches its column of W_xh.
+    np.testing.assert_array_equal(grads["W_xh"][:, 3], 0.0)
+    assert np.all(np.abs(grads["W_xh"][:, :3]).sum(axis=0) > 0)
+    # dL/db_y = sum_t (y_hat_t - y_t): probabilities sum to one, so its entries sum to zero.
+    assert grads["b_y"].sum() == pytest.approx(0.0, abs=1e-12)
+
+
+def test_bptt_loop_with_rnnlib_step_equals_rnn_backward():
+    params, x, _, h0 = problem(2, 5, 3, 4, 3)
+    h, cache = rnn_forward(x, h0, params["W_xh"], params["W_hh"], params["b_h"])
+    dh = np.random.default_rng(3).normal(size=h.shape)
+    dh_before = dh.copy()
+    for got, want in zip(bptt_loop(dh, cache, rnn_step_backward), rnn_backward(dh, cache)):
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-14)
+    np.testing.assert_array_equal(dh, dh_before)
+
+
+def test_step_caches_rebuild_each_step():
+    params, x, _, h0 = problem(2, 3, 3, 4, 3)
+    h, cache = rnn_forward(x, h0, params["W_xh"], params["W_hh"], params["b_h"])
+    caches = step_caches(cache)
+    assert len(caches) == 3
+    np.testing.assert_array_equal(caches[0].h_prev, h0)
+    np.testing.assert_array_equal(caches[2].h_prev, h[:, 1])
+    np.testing.assert_array_equal(caches[2].h_next, h[:, 2])
+    np.testing.assert_array_equal(caches[1].x, x[:, 1])
+
+
+@pytest.mark.parametrize("N,T,D,H", [(1, 1, 2, 3), (2, 5, 3, 4), (3, 4, 2, 2)])
+def test_double_sum_equals_recursion_and_rows_are_single_loss_terms(N, T, D, H):
+    params, x, _, h0 = problem(N, T, D, H, 2, seed=4)
+    h, cache = rnn_forward(x, h0, params["W_xh"], params["W_hh"], params["b_h"])
+    dh = np.random.default_rng(5).normal(size=h.shape)
+    C = unrolled_contributions(dh, cache)
+    dx, dh0, dW_xh, dW_hh, db_h = rnn_backward(dh, cache)
+    np.testing.assert_allclose(C.W_hh.sum(axis=(0, 1)), dW_hh, rtol=1e-10, atol=1e-13)
+    np.testing.assert_allclose(C.W_xh.sum(axis=(0, 1)), dW_xh, rtol=1e-10, atol=1e-13)
+    np.testing.assert_allclose(C.b_h.sum(axis=(0, 1)), db_h, rtol=1e-10, atol=1e-13)
+    np.testing.assert_allclose(C.h0.sum(axis=0), dh0, rtol=1e-10, atol=1e-13)
+    # terms with k > t do not exist
+    later = np.triu(np.ones((T, T), dtype=bool), k=1)
+    assert np.all(C.W_hh[later] == 0)
+    # row t alone is the gradient of the loss term at step t: backprop dh with only step t nonzero
+    for t in range(T):
+        only_t = np.zeros_like(dh)
+        only_t[:, t] = dh[:, t]
+        np.testing.assert_allclose(C.W_hh[t].sum(axis=0), rnn_backward(only_t, cache)[3], rtol=1e-10, atol=1e-13)
+    # column k is the recursion's per-step term da_k^T h_{k-1}
+    da = np.zeros((N, H))
+    for k in reversed(range(T)):
+        da = (dh[:, k] + da @ params["W_hh"]) * (1 - h[:, k] ** 2)
+        h_prev = h0 if k == 0 else h[:, k - 1]
+        np.testing.assert_allclose(C.W_hh[:, k].sum(axis=0), da.T @ h_prev, rtol=1e-10, atol=1e-13)
+
+
+def test_dogs_first_step_adds_nothing_to_dW_hh():
+    params, x, targets, h0 = dogs()
+    _, cache = rnn_lm_forward(x, targets, h0, params)
+    dh = cache.dlogits @ params["W_hy"]
+    C = unrolled_contributions(dh, cache.rnn)
+    np.testing.assert_array_equal(C.W_hh[:, 0], 0.0)  # h0 = 0 multiplies W_hh at step 1
+    assert np.abs(C.W_hh[2, 1]).sum() > 0
+
+
+def test_backward_scales_with_dloss_and_leaves_cache_alone():
+    params, x, targets, h0 = problem(2, 3, 3, 4, 3)
+    _, cache = rnn_lm_forward(x, targets, h0, params)
+    dlogits = cache.dlogits.copy()
+    one, two = rnn_lm_backward(1.0, cache), rnn_lm_backward(2.0, cache)
+    np.testing.assert_array_equal(cache.dlogits, dlogits)
+    for name in PARAM_NAMES:
+        np.testing.assert_allclose(two[name], 2 * one[name], rtol=1e-14)
+
+
+def test_loss_and_grads_defaults_h0_to_zeros():
+    params, x, targets, _ = problem(2, 3, 3, 4, 3)
+    loss_none, g_none = rnn_lm_loss_and_grads(params, x, targets)
+    loss_zero, g_zero = rnn_lm_loss_and_grads(params, x, targets, np.zeros((2, 4)))
+    assert loss_none == loss_zero
+    np.testing.assert_array_equal(g_none["W_hh"], g_zero["W_hh"])
+
+
+def test_init_rnn_lm_shapes_and_scale():
+    p = init_rnn_lm(3, 16, 5, np.random.default_rng(0))
+    assert {k: v.shape for k, v in p.items()} == {"W_xh": (16, 3), "W_hh": (16, 16), "b_h": (16,), "W_hy": (5, 16), "b_y": (5,)}
+    assert max(np.abs(v).max() for v in p.values()) <= 0.25  # 1 / sqrt(16)
+
+
+def test_validation_errors():
+    params, x, targets, h0 = problem(2, 3, 3, 4, 3)
+    with pytest.raises(ValueError, match=r"params is missing \['b_y'\]"):
+        rnn_lm_forward(x, targets, h0, {k: v for k, v in params.items() if k != "b_y"})
+    with pytest.raises(ValueError, match="params must be a dict"):
+        rnn_lm_forward(x, targets, h0, list(params.values()))
+    with pytest.raises(ValueError, match=r"W_hy must have shape \(V, H\) = \(3, 4\); got \(3, 5\)"):
+        rnn_lm_forward(x, targets, h0, {**params, "W_hy": np.zeros((3, 5))})
+    with pytest.raises(ValueError, match=r"h0 must have shape \(N, H\)"):
+        rnn_lm_forward(x, targets, np.zeros((3, 4)), params)
+    with pytest.raises(ValueError, match="targets must be an integer array"):
+        rnn_lm_forward(x, targets.astype(float), h0, params)
+    _, cache = rnn_lm_forward(x, targets, h0, params)
+    with pytest.raises(ValueError, match="dloss must be a number"):
+        rnn_lm_backward(True, cache)
+    with pytest.raises(ValueError, match="cache must be the RNNLMCache"):
+        rnn_lm_backward(1.0, cache.rnn)
+    with pytest.raises(ValueError, match="cache must be the RNNCache"):
+        step_caches(cache)
+    with pytest.raises(ValueError, match=r"dh must have shape \(N, T, H\) = \(2, 3, 4\)"):
+        bptt_loop(np.zeros((2, 3, 5)), cache.rnn)
+    with pytest.raises(ValueError, match=r"dh must have shape \(N, T, H\) = \(2, 3, 4\)"):
+        unrolled_contributions(np.zeros((2, 2, 4)), cache.rnn)
+    with pytest.raises(ValueError, match="cache must be the RNNCache"):
+        unrolled_contributions(np.zeros((2, 3, 4)), cache)
+    with pytest.raises(ValueError, match="rng must be a np.random.Generator"):
+        init_rnn_lm(3, 4, 3, 0)
+    with pytest.raises(ValueError, match="H must be a positive integer"):
+        init_rnn_lm(3, 0, 3, np.random.default_rng(0))

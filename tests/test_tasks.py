@@ -1,0 +1,89 @@
+import numpy as np
+import pytest
+import torch
+
+from rnnlib.tasks import MemoryTask, accuracy_vs_gap, memory_task_batch, sequence_classifier, train_sequence_classifier
+
+
+@pytest.mark.parametrize("gap, N, K, M", [(0, 3, 4, 4), (5, 7, 2, 3), (12, 1, 6, 1)])
+def test_memory_task_batch_layout(gap, N, K, M):
+    task = MemoryTask(gap, K, M)
+    idx, y = memory_task_batch(task, N, np.random.default_rng(0))
+    assert idx.shape == (N, gap + 2) and y.shape == (N,)
+    assert idx.dtype == np.int64 and y.dtype == np.int64
+    np.testing.assert_array_equal(idx[:, 0], y)  # the symbol to recall comes first
+    assert np.all((y >= 0) & (y < K))
+    assert np.all((idx[:, 1:-1] >= K) & (idx[:, 1:-1] < K + M))  # distractors never look like symbols
+    assert np.all(idx[:, -1] == task.vocab_size - 1)  # the cue
+    assert task.vocab_size == K + M + 1 and task.n_classes == K and task.chance == pytest.approx(1 / K)
+
+
+def test_memory_task_batch_is_reproducible_and_covers_all_symbols():
+    a = memory_task_batch(MemoryTask(3), 500, np.random.default_rng(4))
+    b = memory_task_batch(MemoryTask(3), 500, np.random.default_rng(4))
+    np.testing.assert_array_equal(a[0], b[0])
+    assert set(np.unique(a[1])) == {0, 1, 2, 3}
+
+
+@pytest.mark.parametrize("rnn_class", [torch.nn.RNN, torch.nn.LSTM, torch.nn.GRU])
+def test_classifier_works_for_every_recurrent_class(rnn_class):
+    torch.manual_seed(0)
+    model = sequence_classifier(rnn_class, vocab_size=9, hidden_size=5, n_classes=4)
+    idx, _ = memory_task_batch(MemoryTask(3), 6, np.random.default_rng(0))
+    assert model(torch.from_numpy(idx)).shape == (6, 4)
+
+
+def test_training_is_deterministic_and_restores_threads():
+    threads = torch.get_num_threads()
+    kwargs = dict(hidden_size=8, steps=15, batch_size=8, lr=1e-2, seed=3, eval_size=50)
+    a = train_sequence_classifier(torch.nn.RNN, MemoryTask(2), **kwargs)
+    b = train_sequence_classifier(torch.nn.RNN, MemoryTask(2), **kwargs)
+    np.testing.assert_array_equal(a.losses, b.losses)
+    np.testing.assert_array_equal(a.grad_norms, b.grad_norms)
+    assert a.accuracy == b.accuracy and a.losses.shape == (15,)
+    assert torch.get_num_threads() == threads
+    c = train_sequence_classifier(torch.nn.RNN, MemoryTask(2), **{**kwargs, "seed": 4})
+    assert not np.array_equal(a.losses, c.losses)
+
+
+def test_short_gap_is_learned_with_every_recurrent_class():
+    results = {cls.__name__: train_sequence_classifier(cls, MemoryTask(1), hidden_size=16, steps=80,
+                                                       batch_size=32, lr=2e-2, eval_size=200)
+               for cls in (torch.nn.RNN, torch.nn.GRU, torch.nn.LSTM)}
+    for name, r in results.items():
+        assert r.accuracy > 0.9, name
+        assert r.losses[-10:].mean() < 0.3 * r.losses[:10].mean(), name
+
+
+def test_accuracy_vs_gap_returns_one_result_per_gap_in_order():
+    res = accuracy_vs_gap(torch.nn.GRU, [3, 1], hidden_size=4, steps=3, batch_size=4, eval_size=20)
+    assert list(res) == [3, 1]
+    assert all(0.0 <= r.accuracy <= 1.0 and r.chance == 0.25 for r in res.values())
+
+
+def test_nan_loss_stops_with_a_clear_message():
+    class BrokenRNN(torch.nn.RNN):
+        def forward(self, x):
+            out, h = super().forward(x)
+            return out * float("nan"), h
+
+    with pytest.raises(FloatingPointError, match="loss became nan at step 0"):
+        train_sequence_classifier(BrokenRNN, MemoryTask(2), hidden_size=4, steps=5)
+
+
+def test_bad_inputs_name_the_argument():
+    rng = np.random.default_rng(0)
+    with pytest.raises(ValueError, match="task must be a MemoryTask"):
+        memory_task_batch(5, 3, rng)
+    with pytest.raises(ValueError, match="task.gap must be a non-negative integer"):
+        memory_task_batch(MemoryTask(-1), 3, rng)
+    with pytest.raises(ValueError, match="N must be a positive integer"):
+        memory_task_batch(MemoryTask(2), 0, rng)
+    with pytest.raises(ValueError, match="rng must be a np.random.Generator"):
+        memory_task_batch(MemoryTask(2), 3, 0)
+    with pytest.raises(ValueError, match="lr must be a positive number"):
+        train_sequence_classifier(torch.nn.RNN, MemoryTask(2), lr=0)
+    with pytest.raises(ValueError, match="steps must be a positive integer"):
+        train_sequence_classifier(torch.nn.RNN, MemoryTask(2), steps=0)
+    with pytest.raises(ValueError, match="max_norm must be a positive number or None"):
+        train_sequence_classifier(torch.nn.RNN, MemoryTask(2), max_norm=-1.0)
