@@ -128,6 +128,8 @@ def bptt_loop(dh, cache, step_backward=rnn_step_backward):
     Returns: dx (N, T, D), dh0 (N, H), dW_xh (H, D), dW_hh (H, H), db_h (H,), like rnn_backward.
     """
     caches = step_caches(cache)
+    if not callable(step_backward):
+        raise ValueError(f"step_backward must be a function (dh_next, cache) -> 5 gradients; got {type(step_backward).__name__}")
     N, T, H = cache.h.shape
     dh = check_array("dh", dh, ("N", "T", "H"), {"N": N, "T": T, "H": H})
     dx = np.zeros(cache.x.shape, dtype=np.result_type(dh, cache.x))  # (N, T, D)
@@ -158,6 +160,9 @@ def rnn_lm_backward(dloss, cache, step_backward=None):
         raise ValueError(f"cache must be the RNNLMCache returned by rnn_lm_forward; got {type(cache).__name__}")
     if isinstance(dloss, bool) or not isinstance(dloss, (int, float, np.floating, np.integer)):
         raise ValueError(f"dloss must be a number (1.0 for the loss itself); got {type(dloss).__name__}")
+    if step_backward is not None and not callable(step_backward):
+        raise ValueError(f"step_backward must be None or a function (dh_next, cache) -> 5 gradients; "
+                         f"got {type(step_backward).__name__}")
     dh, dW_hy, db_y = temporal_affine_backward(cache.dlogits * dloss, cache.affine)  # dh: (N, T, H)
     if step_backward is None:
         dx, dh0, dW_xh, dW_hh, db_h = rnn_backward(dh, cache.rnn)

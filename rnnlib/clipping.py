@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+import math
+
 import numpy as np
 
 from ._validate import check_array, check_positive_int
@@ -33,7 +35,11 @@ __all__ = [
 def _check_grads(grads):
     if isinstance(grads, np.ndarray) or not isinstance(grads, (list, tuple)) or not grads:
         raise ValueError(f"grads must be a non-empty list of arrays (one per parameter); got {type(grads).__name__}")
-    return [check_array(f"grads[{i}]", g, tuple(f"d{i}_{j}" for j in range(np.ndim(g)))) for i, g in enumerate(grads)]
+    arrays = [np.asarray(g) for g in grads]
+    for i, g in enumerate(arrays):
+        if not np.issubdtype(g.dtype, np.floating):
+            raise ValueError(f"grads[{i}] must be a floating-point array; got dtype {g.dtype}")
+    return arrays
 
 
 def _check_limit(name, value):
@@ -47,7 +53,11 @@ def global_norm(grads):
 
     Inputs: grads, a list of arrays of any shapes. Returns: float.
     """
-    return float(np.sqrt(sum(np.sum(g * g) for g in _check_grads(grads))))
+    return _norm(_check_grads(grads))
+
+
+def _norm(arrays):
+    return math.sqrt(sum(float(np.vdot(g, g)) for g in arrays))  # vdot flattens: sum of g**2
 
 
 def clip_by_global_norm(grads, max_norm, eps=1e-6):
@@ -60,7 +70,7 @@ def clip_by_global_norm(grads, max_norm, eps=1e-6):
     """
     grads = _check_grads(grads)
     max_norm = _check_limit("max_norm", max_norm)
-    norm = global_norm(grads)
+    norm = _norm(grads)
     coef = min(max_norm / (norm + eps), 1.0)
     return [g * coef for g in grads], norm
 
@@ -76,14 +86,16 @@ def clip_elementwise(grads, limit=5.0):
 
 
 def clip_squared_norm_erratum(grad, threshold):
-    """The slides' snippet, kept to show what goes wrong: it uses the SQUARED norm.
+    """The slides' norm line inside the usual clipping recipe, kept to show what goes wrong.
 
-        grad_norm = np.sum(grad * grad)          # this is ||g||**2, not ||g||
-        if grad_norm > threshold:
+        grad_norm = np.sum(grad * grad)          # the slides' line: this is ||g||**2, not ||g||
+        if grad_norm > threshold:                # assumed: the usual test and rescaling
             grad = grad * threshold / grad_norm
 
-    It fires as soon as ||g|| > sqrt(threshold), and leaves a norm of threshold / ||g|| (not
-    threshold). Inputs: grad (any shape, never modified), threshold (> 0). Returns: new array.
+    Only the first line is known from the slides; the other two are the standard recipe, assumed.
+    The test fires as soon as ||g|| > sqrt(threshold), and the rescaling leaves a norm of
+    threshold / ||g|| (not threshold).
+    Inputs: grad (any shape, never modified), threshold (> 0). Returns: new array.
     """
     grad = _check_grads([grad])[0]
     threshold = _check_limit("threshold", threshold)

@@ -92,6 +92,7 @@ def non_normal_matrix(H, sigma_max, rho, rng):
 def recurrent_forward(x, h0, W_xh, W_hh, b_h, nonlinearity="tanh"):
     """Hidden states of the tanh RNN or of the linear recurrence h_t = x_t @ W_xh.T + h_{t-1} @ W_hh.T + b_h.
 
+    "tanh" is rnnlib.rnn.rnn_forward (returned unchanged); only the linear recurrence is new here.
     Inputs: x (N, T, D), h0 (N, H), W_xh (H, D), W_hh (H, H), b_h (H,), nonlinearity "tanh" | "linear".
     Returns: h (N, T, H), the states h_1 .. h_T.
     """

@@ -59,8 +59,13 @@ def embedding_backward(dx, cache):
     """
     N, T = cache.idx.shape
     dx = check_array("dx", dx, ("N", "T", "D"), {"N": N, "T": T})
-    dW_embed = np.zeros((cache.V, dx.shape[2]), dtype=dx.dtype)  # (V, D)
-    np.add.at(dW_embed, cache.idx.ravel(), dx.reshape(-1, dx.shape[2]))
+    D = dx.shape[2]
+    flat_idx, dx2 = cache.idx.ravel(), dx.reshape(-1, D)  # (N*T,), (N*T, D)
+    if flat_idx.size * cache.V <= 4_000_000:  # small vocabulary: onehot(idx).T @ dx, one matmul
+        dW_embed = np.eye(cache.V, dtype=dx.dtype)[flat_idx].T @ dx2  # (V, D)
+    else:  # large vocabulary: scatter-add the rows instead of building the one-hot matrix
+        dW_embed = np.zeros((cache.V, D), dtype=dx.dtype)
+        np.add.at(dW_embed, flat_idx, dx2)
     return dW_embed
 
 
@@ -94,9 +99,10 @@ def temporal_affine_backward(dlogits, cache):
     """
     N, T, H = cache.h.shape
     dlogits = check_array("dlogits", dlogits, ("N", "T", "V"), {"N": N, "T": T, "V": cache.W_hy.shape[0]})
+    V = cache.W_hy.shape[0]
     dh = dlogits @ cache.W_hy  # (N, T, H)
-    dW_hy = np.einsum("ntv,nth->vh", dlogits, cache.h)  # (V, H)
-    db_y = dlogits.sum(axis=(0, 1))  # (V,)
+    dW_hy = dlogits.reshape(-1, V).T @ cache.h.reshape(-1, H)  # (V, H): sum over n, t of dz.T h
+    db_y = dlogits.reshape(-1, V).sum(axis=0)  # (V,)
     return dh, dW_hy, db_y
 
 
@@ -139,24 +145,28 @@ def softmax_cross_entropy(logits, targets, mask=None, reduction="mean"):
         raise ValueError(
             f"targets must hold indices in [0, V) = [0, {V}); got values in [{targets.min()}, {targets.max()}]"
         )
-    if mask is None:
-        mask = np.ones(targets.shape, dtype=logits.dtype)
-    else:
+    if mask is not None:
         mask = np.asarray(mask)
-        if mask.dtype == bool:
-            mask = mask.astype(logits.dtype)
-        mask = check_array("mask", mask, ("N", "T"), dims)
+        mask = check_array("mask", mask.astype(logits.dtype) if mask.dtype == bool else mask, ("N", "T"), dims)
     if reduction not in ("mean", "sum"):
         raise ValueError(f"reduction must be 'mean' or 'sum'; got {reduction!r}")
-    shifted = logits - logits.max(axis=2, keepdims=True)  # (N, T, V)
-    log_probs = shifted - np.log(np.exp(shifted).sum(axis=2, keepdims=True))  # (N, T, V)
-    picked = np.take_along_axis(log_probs, targets[..., None], axis=2)[..., 0]  # (N, T)
-    loss = -(picked * mask).sum()
-    dlogits = np.exp(log_probs)  # (N, T, V) softmax
-    np.put_along_axis(dlogits, targets[..., None], np.take_along_axis(dlogits, targets[..., None], axis=2) - 1, axis=2)
-    dlogits *= mask[..., None]
+    rows, cols = np.arange(targets.size), targets.ravel()  # position n*T + t, and its target
+    # (N, T, V) shifted scores, so exp never overflows; C order so that `flat` below is a view
+    probs = np.subtract(logits, logits.max(axis=2, keepdims=True), order="C")
+    flat = probs.reshape(-1, V)  # (N*T, V) view
+    picked = flat[rows, cols].reshape(targets.shape)  # (N, T) shifted score of each target
+    np.exp(probs, out=probs)
+    totals = probs.sum(axis=2)  # (N, T)
+    probs /= totals[..., None]  # softmax
+    log_p = picked - np.log(totals)  # (N, T) log p(target)
+    flat[rows, cols] -= 1.0  # probs becomes dL/dlogits = softmax - onehot(targets), in place
+    dlogits = probs
+    if mask is not None:
+        log_p *= mask
+        dlogits *= mask[..., None]
+    loss = -float(log_p.sum())
     if reduction == "mean":
-        count = max(float(mask.sum()), 1.0)
+        count = max(float(mask.sum()), 1.0) if mask is not None else float(max(targets.size, 1))
         loss /= count
         dlogits /= count
     return float(loss), dlogits

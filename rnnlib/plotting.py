@@ -141,21 +141,33 @@ def draw_rnn_chain(ax, n_steps, inputs, outputs, x_labels=None, y_labels=None, w
     return ax
 
 
-def draw_unrolled_graph(trace, fig=None):
+def draw_unrolled_graph(trace, fig=None, target=None):
     """The unrolled computational graph for one word: the same W_xh, W_hh, W_hy at every step.
 
-    Inputs: trace, a rnnlib.trace.ForwardTrace (its word labels the inputs and its predictions the
-    outputs); fig, an optional Figure to draw into (default: a new pyplot figure).
+    Inputs:
+    - trace: a rnnlib.trace.ForwardTrace (its word labels the inputs and its predictions the outputs).
+    - fig: an optional Figure to draw into (default: a new pyplot figure).
+    - target: optional symbol that the last output should predict (e.g. 's' after 'dog'); written
+      beside y_T, in green if the prediction matches it and in red if not.
     Returns: the Figure.
     """
     import matplotlib.pyplot as plt
 
     T = len(trace.word)
-    fig = plt.figure(figsize=(2.2 + 1.3 * T, 3.6)) if fig is None else fig
+    if target is not None and target not in trace.symbols:
+        raise ValueError(f"target must be one of the symbols {', '.join(trace.symbols)}; got {target!r}")
+    extra = 1.4 if target is not None else 0.0  # room on the right for the target label
+    fig = plt.figure(figsize=(2.8 + 1.6 * T + extra, 4.2)) if fig is None else fig
     ax = fig.add_subplot()
     draw_rnn_chain(ax, T, range(T), range(T), weights=True, h0=True,
                    x_labels={t: f"'{c}'" for t, c in enumerate(trace.word)},
                    y_labels={t: f"→ '{c}'" for t, c in enumerate(trace.predictions)})
+    if target is not None:
+        right = (T - 1) * _STEP + _BOX / 2
+        hit = trace.predictions[-1] == target
+        ax.text(right + 0.15, 2 * _ROW, f"target '{target}'\n({'right' if hit else 'wrong'})", ha="left",
+                va="center", fontsize=10, color="#1b7a1b" if hit else "#b22222")
+        ax.set_xlim(ax.get_xlim()[0], ax.get_xlim()[1] + extra)
     fig.suptitle(f"The RNN unrolled over '{trace.word}': one set of weights, reused at every step")
     return fig
 
@@ -185,7 +197,7 @@ def draw_forward_step(trace, t, fig=None):
         (trace.a[i], hidden, f"$a_{{{t}}}$", "{:.2f}", float(np.abs(trace.a).max()) or 1.0),
         (trace.h[i], hidden, f"$h_{{{t}}}=\\tanh(a_{{{t}}})$", "{:.2f}", 1.0),
         (trace.z[i], trace.symbols, f"$z_{{{t}}}=W_{{hy}}h_{{{t}}}$", "{:.2f}", float(np.abs(trace.z).max()) or 1.0),
-        (trace.y[i], trace.symbols, f"$y_{{{t}}}$ = softmax", "{:.2f}", 1.0),
+        (trace.y[i], trace.symbols, f"$y_{{{t}}}=$softmax$(z_{{{t}}})$", "{:.2f}", 1.0),
     ]
     axes = fig.subplots(1, len(panels))
     for ax, (values, labels, title, fmt, vmax) in zip(axes, panels):

@@ -17,6 +17,9 @@ from ._validate import check_array
 __all__ = [
     "RNNStepCache",
     "RNNCache",
+    "RNNScanCache",
+    "rnn_scan_forward",
+    "rnn_scan_backward",
     "rnn_step_forward",
     "rnn_step_backward",
     "rnn_forward",
@@ -34,14 +37,35 @@ class RNNStepCache(NamedTuple):
     W_hh: np.ndarray  # (H, H)
 
 
+class RNNScanCache(NamedTuple):
+    """What rnn_scan_backward needs (time-major arrays)."""
+
+    h0: np.ndarray  # (N, H)
+    hs: np.ndarray  # (T, N, H) hidden states h_1 .. h_T
+    W_hh: np.ndarray  # (H, H)
+
+
 class RNNCache(NamedTuple):
     """What the sequence backward pass needs."""
 
     x: np.ndarray  # (N, T, D)
-    h0: np.ndarray  # (N, H)
-    h: np.ndarray  # (N, T, H)
+    scan: RNNScanCache  # the recurrence's own cache (time-major hidden states)
     W_xh: np.ndarray  # (H, D)
-    W_hh: np.ndarray  # (H, H)
+
+    @property
+    def h(self):
+        """(N, T, H) hidden states, batch-first (a view of the time-major scan.hs)."""
+        return self.scan.hs.transpose(1, 0, 2)
+
+    @property
+    def h0(self):
+        """(N, H) initial hidden state."""
+        return self.scan.h0
+
+    @property
+    def W_hh(self):
+        """(H, H) hidden-to-hidden weights."""
+        return self.scan.W_hh
 
 
 def _check_params(W_xh, W_hh, b_h, dims):
@@ -101,6 +125,63 @@ def rnn_step_backward(dh_next, cache):
     return _step_backward(dh_next, cache)
 
 
+def rnn_scan_forward(xw, h0, W_hh):
+    """The recurrence alone, for inputs already projected: h_t = tanh(xw[t] + h_{t-1} @ W_hh.T).
+
+    rnn_forward and the character model both use it: the input term x_t @ W_xh.T + b_h has no
+    dependence on h, so it is computed for all steps at once (one matmul, or an embedding lookup)
+    and only this loop is sequential. Arrays are time-major so that each step reads one block.
+    Inputs:
+    - xw: (T, N, H) input pre-activations x_t @ W_xh.T + b_h.
+    - h0: (N, H) initial hidden state.
+    - W_hh: (H, H) hidden-to-hidden weights.
+    Returns:
+    - hs: (T, N, H) hidden states h_1 .. h_T.
+    - cache: RNNScanCache for rnn_scan_backward.
+    """
+    dims = {}
+    xw = check_array("xw", xw, ("T", "N", "H"), dims)
+    h0 = check_array("h0", h0, ("N", "H"), dims)
+    W_hh = check_array("W_hh", W_hh, ("H", "H"), dims)
+    hs = np.empty(xw.shape, dtype=np.result_type(xw, h0, W_hh))  # (T, N, H)
+    h_prev, W_hh_T = h0, W_hh.T
+    for t in range(xw.shape[0]):
+        np.matmul(h_prev, W_hh_T, out=hs[t])  # (N, H)
+        hs[t] += xw[t]
+        h_prev = np.tanh(hs[t], out=hs[t])
+    return hs, RNNScanCache(h0, hs, W_hh)
+
+
+def rnn_scan_backward(dhs, cache):
+    """Backward pass of rnn_scan_forward: BPTT through the recurrence.
+
+    Inputs:
+    - dhs: (T, N, H) upstream gradients dL/dh_t from above (not the recurrent path; that is added
+      here). Never modified.
+    - cache: RNNScanCache.
+    Returns:
+    - dxw: (T, N, H) gradients of the pre-activations (dL/da_t, a_t = xw[t] + h_{t-1} @ W_hh.T).
+    - dh0: (N, H).
+    - dW_hh: (H, H) = sum over t of da_t.T @ h_{t-1}.
+    """
+    if not isinstance(cache, RNNScanCache):
+        raise ValueError(f"cache must be the RNNScanCache returned by rnn_scan_forward; got {type(cache).__name__}")
+    T, N, H = cache.hs.shape
+    dhs = check_array("dhs", dhs, ("T", "N", "H"), {"T": T, "N": N, "H": H})
+    dtanh = cache.hs * cache.hs  # (T, N, H), then tanh'(a_t) = 1 - tanh(a_t)^2 = 1 - h_t^2
+    np.subtract(1.0, dtanh, out=dtanh)
+    da = np.empty(dtanh.shape, dtype=np.result_type(dhs, dtanh))  # (T, N, H) dL/da_t
+    carry = np.zeros((N, H), dtype=da.dtype)  # dL/dh_t arriving from step t+1
+    for t in reversed(range(T)):
+        np.add(dhs[t], carry, out=da[t])  # from the output above and from step t+1
+        da[t] *= dtanh[t]
+        carry = da[t] @ cache.W_hh  # (N, H): W_hh.T in column form is W_hh on the right in row form
+    dW_hh = da[0].T @ cache.h0  # (H, H)
+    if T > 1:
+        dW_hh += da[1:].reshape(-1, H).T @ cache.hs[:-1].reshape(-1, H)
+    return da, carry, dW_hh
+
+
 def rnn_forward(x, h0, W_xh, W_hh, b_h):
     """Run the tanh RNN over a whole sequence.
 
@@ -116,15 +197,10 @@ def rnn_forward(x, h0, W_xh, W_hh, b_h):
     x = check_array("x", x, ("N", "T", "D"), dims)
     h0 = check_array("h0", h0, ("N", "H"), dims)
     W_xh, W_hh, b_h = _check_params(W_xh, W_hh, b_h, dims)
-    N, T, _ = x.shape
-    dtype = np.result_type(x, h0, W_xh, W_hh, b_h)
-    h = np.empty((N, T, h0.shape[1]), dtype=dtype)  # (N, T, H)
-    xw = x @ W_xh.T + b_h  # (N, T, H): the input part of every step in one matmul
-    h_prev = h0
-    for t in range(T):
-        h_prev = np.tanh(xw[:, t] + h_prev @ W_hh.T)  # (N, H)
-        h[:, t] = h_prev
-    return h, RNNCache(x, h0, h, W_xh, W_hh)
+    xw = x.transpose(1, 0, 2) @ W_xh.T  # (T, N, H): the input part of every step in one matmul
+    xw += b_h
+    hs, scan = rnn_scan_forward(xw, h0, W_hh)  # (T, N, H)
+    return hs.transpose(1, 0, 2), RNNCache(x, scan, W_xh)
 
 
 def rnn_backward(dh, cache):
@@ -139,17 +215,11 @@ def rnn_backward(dh, cache):
     """
     if not isinstance(cache, RNNCache):
         raise ValueError(f"cache must be the RNNCache returned by rnn_forward; got {type(cache).__name__}")
-    N, T, H = cache.h.shape
+    T, N, H = cache.scan.hs.shape
     dh = check_array("dh", dh, ("N", "T", "H"), {"N": N, "T": T, "H": H})
-    h_prev_all = np.concatenate([cache.h0[:, None, :], cache.h[:, :-1]], axis=1)  # (N, T, H)
-    da_all = np.empty_like(cache.h, dtype=np.result_type(dh, cache.h))  # (N, T, H)
-    dh_carry = np.zeros((N, H), dtype=da_all.dtype)  # gradient arriving through h_{t+1}
-    for t in reversed(range(T)):
-        da = (dh[:, t] + dh_carry) * (1.0 - cache.h[:, t] ** 2)  # (N, H)
-        da_all[:, t] = da
-        dh_carry = da @ cache.W_hh  # (N, H)
-    dx = da_all @ cache.W_xh  # (N, T, D)
-    dW_xh = np.einsum("nth,ntd->hd", da_all, cache.x)  # (H, D): sum over time of da_t^T x_t
-    dW_hh = np.einsum("nth,ntk->hk", da_all, h_prev_all)  # (H, H)
-    db_h = da_all.sum(axis=(0, 1))  # (H,)
-    return dx, dh_carry, dW_xh, dW_hh, db_h
+    da, dh0, dW_hh = rnn_scan_backward(dh.transpose(1, 0, 2), cache.scan)  # da: (T, N, H)
+    D = cache.x.shape[2]
+    dx = (da @ cache.W_xh).transpose(1, 0, 2)  # (N, T, D)
+    dW_xh = da.reshape(-1, H).T @ cache.x.transpose(1, 0, 2).reshape(-1, D)  # (H, D): sum over t of da_t.T x_t
+    db_h = da.reshape(-1, H).sum(axis=0)  # (H,)
+    return dx, dh0, dW_xh, dW_hh, db_h

@@ -70,3 +70,62 @@ class Vocabulary:
     def one_hot(self, text, dtype=np.float64):
         """Symbols -> (len(text), V) one-hot rows."""
         return one_hot(self.encode(text), len(self), dtype)
+
+
+# --- Corpora: loading UTF-8 text files with clear errors, and the fixed train/validation split ---
+
+VAL_FRACTION = 0.1  # the last 10% of every corpus is validation, everywhere in the course
+
+
+def load_text(path, min_chars=2):
+    """Read a whole UTF-8 text file.
+
+    Inputs: path (str or Path); min_chars: the fewest characters that make sense (default 2,
+    one input and one target).
+    Returns: the text as a str.
+    Raises ValueError with a one-line message for a missing file, a folder, bytes that are not
+    UTF-8 (with the byte offset), an empty file or a text shorter than min_chars.
+    """
+    from pathlib import Path
+
+    path = Path(path)
+    if not path.exists():
+        raise ValueError(f"text file not found: {str(path)!r}")
+    if not path.is_file():
+        raise ValueError(f"text path must be a file; got a directory or special file: {str(path)!r}")
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise ValueError(f"text file {path.name!r} is not valid UTF-8: byte 0x{data[err.start]:02x} "
+                         f"at offset {err.start} ({err.reason})") from None
+    if not text:
+        raise ValueError(f"text file {path.name!r} is empty")
+    if len(text) < min_chars:
+        raise ValueError(f"text file {path.name!r} is too short: {len(text)} characters; need at least {min_chars}")
+    return text
+
+
+def load_corpus(name):
+    """Read one of the course's text assets by file name, e.g. "sonnets_gut.txt" (see assets/PROVENANCE.md)."""
+    from .paths import asset_path
+
+    return load_text(asset_path(name))
+
+
+def train_val_split(text, val_fraction=VAL_FRACTION):
+    """Split a sequence into (train, val): the last val_fraction of it (rounded down) is validation.
+
+    No shuffling, so the split is the same on every run: for 95,728 characters, the first
+    86,156 train and the last 9,572 validate. Works for strings and 1-D arrays alike.
+    """
+    if not 0 < val_fraction < 1:
+        raise ValueError(f"val_fraction must be between 0 and 1; got {val_fraction!r}")
+    n_val = int(len(text) * val_fraction)
+    if n_val < 2 or len(text) - n_val < 2:
+        raise ValueError(f"text is too short to split: {len(text)} characters leave {n_val} for validation "
+                         f"and {len(text) - n_val} for training; each needs at least 2")
+    return text[:len(text) - n_val], text[len(text) - n_val:]
+
+
+__all__ += ["VAL_FRACTION", "load_text", "load_corpus", "train_val_split"]

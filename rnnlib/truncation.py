@@ -98,6 +98,14 @@ def gradient_agreement(grads, reference, names=RECURRENT_NAMES):
     Inputs: two dicts name -> array; names: which entries to flatten and concatenate.
     Returns: (cosine, rel_norm) as floats; cosine = <g, r> / (|g| |r|), rel_norm = |g| / |r|.
     """
+    for label, d in (("grads", grads), ("reference", reference)):
+        missing = [name for name in names if name not in d]
+        if missing:
+            raise ValueError(f"{label} is missing {missing}; expected entries for {list(names)}")
+    for name in names:
+        if np.shape(grads[name]) != np.shape(reference[name]):
+            raise ValueError(f"grads[{name!r}] must have the reference's shape {np.shape(reference[name])}; "
+                             f"got {np.shape(grads[name])}")
     g = np.concatenate([np.ravel(grads[name]) for name in names])
     r = np.concatenate([np.ravel(reference[name]) for name in names])
     norm_g, norm_r = np.linalg.norm(g), np.linalg.norm(r)
@@ -113,7 +121,9 @@ def truncation_curve(params, x, targets, h0, ks):
     Inputs: params, x (N, T, D), targets (N, T), h0 (N, H), ks: iterable of positive ints.
     Returns: TruncationCurve(ks, cosine, rel_norm), measured on the recurrent parameters.
     """
-    ks = np.array([check_positive_int("k", int(k)) for k in ks])
+    ks = np.array([check_positive_int("k", k) for k in ks])  # no int(): 2.5 must not quietly become 2
+    if ks.size == 0:
+        raise ValueError("ks must hold at least one truncation length; got none")
     _, full = rnn_lm_loss_and_grads(params, x, targets, h0)
     pairs = [gradient_agreement(truncated_bptt(params, x, targets, h0, int(k)).grads, full) for k in ks]
     return TruncationCurve(ks, np.array([p[0] for p in pairs]), np.array([p[1] for p in pairs]))
@@ -131,6 +141,10 @@ def train_rnn_lm(params, x, targets, steps, lr=0.01, batch=8, rng=None):
     Stops with a ValueError naming the step if the loss becomes NaN or infinite.
     """
     steps = check_positive_int("steps", steps)
+    batch = check_positive_int("batch", batch)
+    if isinstance(lr, bool) or not isinstance(lr, (int, float, np.floating, np.integer)) or not lr > 0:
+        raise ValueError(f"lr must be a positive number; got {lr!r}")
+    _check_params(params)
     if not isinstance(rng, np.random.Generator):
         raise ValueError(f"rng must be a np.random.Generator; got {type(rng).__name__}")
     x = check_array("x", x, (1, "S", "D"))

@@ -1,4 +1,8 @@
-"""Environment shared by the test run and by tests/refresh_notebooks.py, so stored and fresh outputs match."""
+"""Environment shared by the test run and by tests/refresh_notebooks.py, so stored and fresh outputs match.
+
+Loaded as a pytest plugin (`-p nbenv` in pyproject.toml), so it applies however pytest is started,
+e.g. `pytest notebooks/02_char_rnn.ipynb`; kernels that nbval starts inherit the environment.
+"""
 import os
 
 NB_ENV = {
@@ -13,3 +17,7 @@ NB_ENV = {
 def apply():
     """Set NB_ENV in this process, so that kernels started from it inherit it."""
     os.environ.update(NB_ENV)
+
+
+def pytest_configure(config):
+    apply()

@@ -196,3 +196,25 @@ def test_validation_errors():
         init_rnn_lm(3, 4, 3, 0)
     with pytest.raises(ValueError, match="H must be a positive integer"):
         init_rnn_lm(3, 0, 3, np.random.default_rng(0))
+
+
+def test_rnn_lm_backward_through_a_step_function():
+    params, x, targets, h0 = problem(2, 4, 3, 5, 4, seed=6)
+    _, cache = rnn_lm_forward(x, targets, h0, params)
+    default = rnn_lm_backward(1.0, cache)
+    looped = rnn_lm_backward(1.0, cache, step_backward=rnn_step_backward)
+    for name in default:
+        np.testing.assert_allclose(looped[name], default[name], rtol=1e-12, atol=1e-14, err_msg=name)
+
+    def no_tanh_derivative(dh_next, c):  # a classic bug: the recurrent gradients change, the output layer's do not
+        return dh_next @ c.W_xh, dh_next @ c.W_hh, dh_next.T @ c.x, dh_next.T @ c.h_prev, dh_next.sum(axis=0)
+
+    buggy = rnn_lm_backward(1.0, cache, step_backward=no_tanh_derivative)
+    for name in ("W_hy", "b_y"):
+        np.testing.assert_array_equal(buggy[name], default[name])
+    for name in ("W_xh", "W_hh", "b_h", "h0", "x"):
+        assert np.abs(buggy[name] - default[name]).max() > 1e-3, name
+    with pytest.raises(ValueError, match="step_backward must be None or a function"):
+        rnn_lm_backward(1.0, cache, step_backward="rnn_step_backward")
+    with pytest.raises(ValueError, match="step_backward must be a function"):
+        bptt_loop(np.zeros((2, 4, 5)), cache.rnn, step_backward=None)

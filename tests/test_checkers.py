@@ -36,6 +36,12 @@ def step_in_place(dh_next, c):
     return dh_next @ c.W_xh, dh_next @ c.W_hh, dh_next.T @ c.x, dh_next.T @ c.h_prev, dh_next.sum(axis=0)
 
 
+def step_squares_cache(dh_next, c):  # reuses the cache's array as scratch space
+    c.h_next[...] = 1 - c.h_next**2
+    da = dh_next * c.h_next
+    return da @ c.W_xh, da @ c.W_hh, da.T @ c.x, da.T @ c.h_prev, da.sum(axis=0)
+
+
 def step_db_wrong_axis(dh_next, c):
     da = dh_next * (1 - c.h_next**2)
     return da @ c.W_xh, da @ c.W_hh, da.T @ c.x, da.T @ c.h_prev, da.sum(axis=1)
@@ -66,6 +72,7 @@ def test_step_checker_passes_a_correct_implementation(capsys):
     (step_h_next_in_dW_hh, r"dW_hh is wrong \(rel. error [0-9.]+\); dx, dh_prev, dW_xh and db_h are right\. Hint for dW_hh"),
     (step_half_dx, r"dx is wrong \(rel. error 0.33\); dh_prev, dW_xh, dW_hh and db_h are right"),
     (step_in_place, r"changed its argument dh_next in place"),
+    (step_squares_cache, r"changed its argument cache\.h_next in place"),
     (step_db_wrong_axis, r"db_h has shape \(2,\); expected \(4,\)"),
     (step_four_outputs, r"must return 5 values \(dx, dh_prev, dW_xh, dW_hh, db_h\); got 4"),
     (step_crashes, r"rnn_step_backward raised ValueError: matmul"),

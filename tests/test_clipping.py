@@ -125,9 +125,20 @@ def test_check_clip_by_norm_passes_a_correct_solution_and_names_mistakes():
             g *= min(1.0, max_norm / norm)
         return grads
 
+    def always(grads, max_norm):
+        norm = np.sqrt(sum(np.sum(g * g) for g in grads))
+        return [g * max_norm / norm for g in grads]
+
+    def elementwise(grads, max_norm):
+        return [np.clip(g, -max_norm, max_norm) for g in grads]
+
     assert check_clip_by_norm(correct) < 1e-7
     with pytest.raises(AssertionError, match="SQUARED"):
         check_clip_by_norm(squared)
+    with pytest.raises(AssertionError, match="below max_norm"):
+        check_clip_by_norm(always)
+    with pytest.raises(AssertionError, match="np.clip"):
+        check_clip_by_norm(elementwise)
     with pytest.raises(AssertionError, match="GLOBAL norm"):
         check_clip_by_norm(per_array)
     with pytest.raises(AssertionError, match="in place"):
@@ -149,3 +160,12 @@ def test_bad_inputs_name_the_argument():
         gradient_descent_path([np.nan, 0.0], 0.1, 3)
     with pytest.raises(ValueError, match="T must be a positive integer"):
         one_unit_rnn_forward(1.0, 0.0, T=0)
+
+
+def test_report_pass_reads_well_for_one_output_and_one_case(capsys):
+    from rnnlib.checkers import report_pass
+
+    assert report_pass("f", {"slope": 0.0}, [{"slope": 1e-12}]) == 1e-12
+    assert capsys.readouterr().out == "f: correct. slope matches rnnlib's on 1 test case (rel. error < 1e-07).\n"
+    report_pass("g", {"a": 0.0, "b": 0.0}, [{"a": 0.0, "b": 2e-9}, {"a": 0.0, "b": 0.0}])
+    assert capsys.readouterr().out == "g: correct. All 2 outputs (a, b) match rnnlib's on 2 test cases (rel. error < 1e-07).\n"

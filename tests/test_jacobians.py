@@ -165,14 +165,21 @@ def test_widget_redraws_when_a_control_changes(monkeypatch):
     assert calls[-1] == (1.5, "linear", "non-normal") and len(calls) == 4
 
 
-def test_check_decay_prediction_accepts_log_and_explains_log10():
+def test_check_decay_prediction_accepts_log_and_explains_log10(capsys):
     from rnnlib.checkers import check_decay_prediction
 
     assert check_decay_prediction(np.log) < 1e-9
+    out = capsys.readouterr().out
+    assert out.startswith("predict_slope: correct. Your slopes match the measured ones for σ_max = 0.5, 0.8, 1.2, 1.5")
+    assert "σ_max=0.5: -0.6931" in out  # log(0.5) = -0.693147
     with pytest.raises(AssertionError, match="log10"):
         check_decay_prediction(np.log10)
     with pytest.raises(AssertionError, match="not sigma_max itself"):
         check_decay_prediction(lambda s: s)
+    with pytest.raises(AssertionError, match="check the sign"):
+        check_decay_prediction(lambda s: -np.log(s))
+    with pytest.raises(AssertionError, match="slope is wrong"):
+        check_decay_prediction(lambda s: 0.5 * np.log(s))
 
 
 def test_bad_inputs_name_the_argument():

@@ -99,3 +99,14 @@ def test_layer_validation_messages():
         temporal_affine_backward(np.zeros((2, 3, 4)), temporal_affine_forward(np.zeros((2, 3, 4)), np.zeros((5, 4)), np.zeros(5))[1])
     with pytest.raises(ValueError, match="z must be a floating-point array"):
         softmax(np.array([1, 2]))
+
+
+def test_cross_entropy_on_a_non_contiguous_view():
+    rng = np.random.default_rng(5)
+    logits = rng.normal(size=(4, 3, 5))
+    targets = rng.integers(0, 5, size=(3, 4))
+    view = logits.transpose(1, 0, 2)  # (3, 4, 5), not C-contiguous
+    loss, dlogits = softmax_cross_entropy(view, targets)
+    loss_c, dlogits_c = softmax_cross_entropy(np.ascontiguousarray(view), targets)
+    assert loss == loss_c
+    np.testing.assert_array_equal(dlogits, dlogits_c)

@@ -69,6 +69,25 @@ def test_unrolled_graph_labels_the_word_and_the_predictions():
     assert describe_figure(fig) == "[figure: The RNN unrolled over 'dogs': one set of weights, reused at every step (1 panel)]"
 
 
+@pytest.mark.parametrize("word,target,verdict,color", [("dog", "s", "wrong", "#b22222"), ("dog", "d", "right", "#1b7a1b")])
+def test_unrolled_graph_marks_the_target_beside_the_last_output(word, target, verdict, color):
+    tr = dogs_trace(word)
+    assert tr.predictions[-1] == "d"  # the untrained network says 'd' after 'dog'
+    fig = draw_unrolled_graph(tr, fig=Figure(), target=target)
+    (ax,) = fig.axes
+    (label,) = [t for t in ax.texts if t.get_text().startswith("target")]
+    assert label.get_text() == f"target '{target}'\n({verdict})"
+    assert matplotlib.colors.to_hex(label.get_color()) == color
+    assert label.get_position()[0] < ax.get_xlim()[1]  # inside the axes, to the right of y_T
+    assert "target" not in " ".join(texts(draw_unrolled_graph(tr, fig=Figure()).axes[0]))
+
+
+@pytest.mark.parametrize("target", ["x", "", "ds", 3])
+def test_unrolled_graph_rejects_a_target_outside_the_vocabulary(target):
+    with pytest.raises(ValueError, match=r"target must be one of the symbols d, o, g, s; got"):
+        draw_unrolled_graph(dogs_trace("dog"), fig=Figure(), target=target)
+
+
 @pytest.mark.parametrize("word,t", [("d", 1), ("dog", 2), ("dogs", 4)])
 def test_forward_step_shows_that_steps_numbers(word, t):
     tr = dogs_trace(word)

@@ -58,3 +58,19 @@ def test_set_seed_reproducible_and_validated():
     np.testing.assert_array_equal(a[1], b[1])
     with pytest.raises(ValueError, match="seed must be a non-negative integer"):
         set_seed(-1)
+
+
+def test_shipped_corpora_match_their_recorded_sha256():
+    from rnnlib.paths import ASSETS_DIR
+
+    result = subprocess.run([sys.executable, str(ASSETS_DIR / "build_shakespeare.py"), "--verify"],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_test_environment_is_applied():
+    import os
+
+    from nbenv import NB_ENV  # the pytest plugin tests/nbenv.py (pyproject: -p nbenv)
+
+    assert all(os.environ.get(k) == v for k, v in NB_ENV.items())

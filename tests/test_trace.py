@@ -27,6 +27,26 @@ def test_dogs_hidden_states_over_dog():
     np.testing.assert_array_equal(tr.h_prev[1:], tr.h[:-1])
 
 
+@pytest.mark.parametrize("word", ["d", "dog", "sgod", "ggoodd"])
+def test_trace_matches_the_slides_column_form_step_by_step(word):
+    # An independent loop in the slides' column form: a_t = W_X x_t + W_H h_{t-1}, columns (k, 1).
+    ex = dogs_example()
+    tr = dogs_trace(word)
+    h = np.zeros((3, 1))
+    for t, letter in enumerate(word):
+        x = np.zeros((4, 1))
+        x["dogs".index(letter)] = 1.0
+        np.testing.assert_array_equal(tr.x[t], x.ravel())
+        np.testing.assert_allclose(tr.h_prev[t], h.ravel(), rtol=0, atol=1e-15)
+        a = ex.W_xh @ x + ex.W_hh @ h
+        np.testing.assert_allclose(tr.a[t], a.ravel(), rtol=0, atol=1e-14)
+        h = np.tanh(a)
+        np.testing.assert_allclose(tr.h[t], h.ravel(), rtol=0, atol=1e-14)
+        z = ex.W_hy @ h
+        np.testing.assert_allclose(tr.z[t], z.ravel(), rtol=0, atol=1e-14)
+        np.testing.assert_allclose(tr.y[t], (np.exp(z) / np.exp(z).sum()).ravel(), rtol=0, atol=1e-15)
+
+
 def test_untrained_dogs_network_can_never_predict_s():
     # All weights are >= 0 and inputs are one-hot, so a_t > 0 and h_t > 0; W_hy's 'd' row is >= its
     # 's' row entry by entry (0.9 >= 0.5, 0.8 >= 0, 0.3 >= 0.3), so z_d > z_s for every word.

@@ -104,6 +104,10 @@ def test_gradient_agreement_known_values():
     assert gradient_agreement(ortho, r)[0] == pytest.approx(0.0, abs=1e-15)
     with pytest.raises(ValueError, match="reference gradient is zero"):
         gradient_agreement(r, {k: 0 * v for k, v in r.items()})
+    with pytest.raises(ValueError, match=r"grads is missing \['b_h'\]"):
+        gradient_agreement({"W_xh": r["W_xh"], "W_hh": r["W_hh"]}, r)
+    with pytest.raises(ValueError, match=r"grads\['W_xh'\] must have the reference's shape \(1, 2\); got \(2,\)"):
+        gradient_agreement({**r, "W_xh": np.ones(2)}, r)
 
 
 def test_truncation_curve_ends_at_one():
@@ -176,3 +180,13 @@ def test_validation_errors():
         train_rnn_lm(params, x[:1], targets[:1], steps=0, rng=np.random.default_rng(0))
     with pytest.raises(ValueError, match=r"x must have shape \(1, S, D\)"):
         train_rnn_lm(params, x, targets, steps=1, rng=np.random.default_rng(0))
+    with pytest.raises(ValueError, match="batch must be a positive integer"):
+        train_rnn_lm(params, x[:1], targets[:1], steps=1, batch=0, rng=np.random.default_rng(0))
+    with pytest.raises(ValueError, match="lr must be a positive number; got -0.1"):
+        train_rnn_lm(params, x[:1], targets[:1], steps=1, lr=-0.1, rng=np.random.default_rng(0))
+    with pytest.raises(ValueError, match="params is missing"):
+        train_rnn_lm({"W_hh": params["W_hh"]}, x[:1], targets[:1], steps=1, rng=np.random.default_rng(0))
+    with pytest.raises(ValueError, match="k must be a positive integer; got 2.5"):
+        truncation_curve(params, x, targets, h0, [1, 2.5])
+    with pytest.raises(ValueError, match="ks must hold at least one"):
+        truncation_curve(params, x, targets, h0, [])

@@ -1,0 +1,89 @@
+"""Benchmark: characters per second of rnnlib.charlm against a per-character loop, same wall-clock budget.
+
+Usage:
+    python -m rnnlib.benchmark [--seconds 20] [--text PATH] [--hidden 100] [--seq-length 25] [--seed 0]
+
+It trains three models on the same text (default: the sonnets, assets/sonnets_gut.txt; the last 10%
+is validation), each for the same wall-clock budget, one after the other in the same process:
+
+- loop: rnnlib.charloop.loop_train, the per-character baseline written the way min-char-rnn is
+  (one-hot matrix-vector products, per-step dictionaries, batch 1, float64 like the original);
+- charlm N=1 and charlm N=32: rnnlib.charlm.train_charlm with 1 and 32 streams (float32).
+
+All use H=100, T=25, Adagrad lr 0.1 and gradient clipping at global norm 5. For each it prints the
+training characters per second (characters / time in the training loop) and the validation bits
+per character after the budget (rnnlib.charlm.evaluate, the same function for all three), then the
+speed ratios against the loop. Timings depend on the machine and on its load; run it on a quiet
+machine, and compare ratios from the same run only. Run as a script, it first calls
+rnnlib.charlm_train.keep_freed_memory() (glibc keeps freed memory instead of page-faulting it back
+in at every step), which helps all three models. The thread count of the BLAS library matters
+(e.g. OMP_NUM_THREADS=1 for a single core); it is printed with the results.
+This is a script, not a test: nothing here asserts a speed.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+import numpy as np
+
+from .charlm import evaluate, loss_report
+from .charlm_train import keep_freed_memory, train_charlm
+from .charloop import loop_train
+from .paths import asset_path
+from .text import Vocabulary, load_text, train_val_split
+
+__all__ = ["run_benchmark", "main"]
+
+
+def run_benchmark(text, seconds=20.0, hidden=100, seq_length=25, seed=0, batch_sizes=(1, 32)):
+    """Train the loop baseline and charlm at each batch size for `seconds` each.
+
+    Returns: list of dicts with keys name, chars, seconds, chars_per_s, val_bpc.
+    """
+    vocab = Vocabulary(text)
+    train, val = (vocab.encode(part) for part in train_val_split(text))
+    rows = []
+    run = loop_train(train, len(vocab), hidden=hidden, seq_length=seq_length, seconds=seconds,
+                     rng=np.random.default_rng(seed))
+    rows.append(_row("loop (per character, N=1)", run.chars, run.seconds, evaluate(run.params, val)))
+    for n in batch_sizes:
+        res = train_charlm(train, val, len(vocab), hidden=hidden, seq_length=seq_length, batch_size=n,
+                           seconds=seconds, eval_every=10**9, rng=np.random.default_rng(seed))
+        rows.append(_row(f"charlm (vectorized, N={n})", res.chars, res.seconds, res.val_nats[-1]))
+    return rows
+
+
+def _row(name, chars, seconds, val_nats):
+    return {"name": name, "chars": chars, "seconds": seconds, "chars_per_s": chars / seconds,
+            "val_bpc": loss_report(val_nats).bpc}
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m rnnlib.benchmark", description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=20.0, help="wall-clock budget per model (default 20)")
+    parser.add_argument("--text", default=None, help="UTF-8 text file (default: assets/sonnets_gut.txt)")
+    parser.add_argument("--hidden", type=int, default=100)
+    parser.add_argument("--seq-length", type=int, default=25)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+    try:
+        text = load_text(args.text if args.text else asset_path("sonnets_gut.txt"))
+        rows = run_benchmark(text, args.seconds, args.hidden, args.seq_length, args.seed)
+    except ValueError as err:
+        print(f"python -m rnnlib.benchmark: error: {err}", file=sys.stderr)
+        return 2
+    threads = os.environ.get("OMP_NUM_THREADS", "unset (BLAS default)")
+    print(f"H={args.hidden} T={args.seq_length} budget={args.seconds:g} s per model, OMP_NUM_THREADS={threads}")
+    print(f"{'model':<28} {'chars':>10} {'chars/s':>10} {'ratio':>7} {'val bpc':>8}")
+    base = rows[0]["chars_per_s"]
+    for r in rows:
+        print(f"{r['name']:<28} {r['chars']:>10,} {r['chars_per_s']:>10,.0f} {r['chars_per_s'] / base:>6.1f}x "
+              f"{r['val_bpc']:>8.3f}")
+    return 0
+
+
+if __name__ == "__main__":
+    keep_freed_memory()  # a process-wide allocator setting, applied to all three models alike
+    sys.exit(main())

@@ -1,0 +1,241 @@
+"""A character-level language model: min-char-rnn done right, vectorized and batched.
+
+The model is the vanilla RNN of rnnlib.rnn with one-hot characters in and a softmax over the
+vocabulary out (V characters, H hidden units, row convention, batch-first):
+
+    h_t = tanh(onehot(x_t) @ W_xh.T + h_{t-1} @ W_hh.T + b_h)     onehot(x) @ W_xh.T = W_xh.T[x]
+    z_t = h_t @ W_hy.T + b_y,        p_t = softmax(z_t),        loss_t = -log p_t[target_t]
+
+What makes it fast and correct (compared with the per-character loop in rnnlib.charloop):
+- the input term is an embedding lookup W_xh.T[x] (no one-hot matmul), the output layer and the
+  softmax run for all N*T positions in one matmul, only the recurrence h_{t-1} -> h_t loops over t;
+- N parallel streams of the text (batch), each with its own hidden state, carried from chunk to
+  chunk (truncated BPTT over T steps);
+- a numerically stable softmax, clipping by the global norm of all gradients, Adagrad;
+- losses in nats per character, bits per character (bpc = nats / ln 2) and perplexity (e^nats).
+
+Training loop: rnnlib.charlm_train.train_charlm. Sampling: rnnlib.sampling. Command line for any
+UTF-8 text file:  python -m rnnlib.charlm --help   (see rnnlib.charlm_cli).
+"""
+from __future__ import annotations
+
+import math
+from typing import NamedTuple
+
+import numpy as np
+
+from ._validate import check_array, check_positive_int
+from .clipping import clip_by_global_norm
+from .layers import (AffineCache, EmbeddingCache, embedding_backward, embedding_forward, softmax_cross_entropy,
+                     temporal_affine_backward, temporal_affine_forward)
+from .rnn import RNNScanCache, rnn_scan_backward, rnn_scan_forward
+
+__all__ = [
+    "PARAM_NAMES",
+    "CharLMCache",
+    "LossReport",
+    "loss_report",
+    "init_params",
+    "check_params",
+    "charlm_forward",
+    "charlm_backward",
+    "clip_global_norm",
+    "adagrad_update",
+    "make_streams",
+    "evaluate",
+]
+
+PARAM_NAMES = ("W_xh", "W_hh", "b_h", "W_hy", "b_y")
+
+
+class LossReport(NamedTuple):
+    """One loss in the three usual units."""
+
+    nats: float  # mean -ln p(next char), natural log
+    bpc: float  # bits per character = nats / ln 2
+    perplexity: float  # e^nats: "as unsure as a uniform choice among this many characters"
+
+
+def loss_report(nats):
+    """Express a mean loss per character (in nats) as a LossReport(nats, bpc, perplexity)."""
+    nats = float(nats)
+    return LossReport(nats, nats / math.log(2), math.exp(nats) if nats < 700 else math.inf)
+
+
+class CharLMCache(NamedTuple):
+    """What charlm_backward needs: the caches of the layers it is built from (rnnlib.layers and
+    rnnlib.rnn). Arrays are time-major (T, N, ...), so the loops over t read contiguous blocks."""
+
+    embed: EmbeddingCache  # inputs: rows of W_xh.T looked up by character
+    scan: RNNScanCache  # the recurrence; scan.hs (T, N, H) are h_1 .. h_T
+    affine: AffineCache  # the output layer over all T*N positions at once
+    dlogits: np.ndarray  # (T, N, V): dL/dz = (softmax - onehot(target)) / N, from the forward pass
+    targets: np.ndarray  # (T, N)
+
+    @property
+    def hs(self):
+        """(T, N, H) hidden states h_1 .. h_T."""
+        return self.scan.hs
+
+    @property
+    def h_last(self):
+        """(N, H) hidden state after the last step: the state to carry into the next chunk."""
+        return self.scan.hs[-1]
+
+    @property
+    def probs(self):
+        """(T*N, V) softmax outputs, rows in (t, n) order (dlogits * N + onehot(targets))."""
+        T, N, V = self.dlogits.shape
+        probs = (self.dlogits * N).reshape(T * N, V)
+        probs[np.arange(T * N), self.targets.ravel()] += 1.0
+        return probs
+
+
+def init_params(V, H=100, rng=None, dtype=np.float32, scale=0.01):
+    """Fresh parameters: weights ~ N(0, scale^2) (min-char-rnn uses 0.01), biases zero.
+
+    Inputs: V vocabulary size, H hidden size, rng an np.random.Generator (default seed 0),
+    dtype float32 (training speed) or float64 (gradient checks).
+    Returns: dict W_xh (H, V), W_hh (H, H), b_h (H,), W_hy (V, H), b_y (V,).
+    """
+    V, H = check_positive_int("V", V), check_positive_int("H", H)
+    rng = np.random.default_rng(0) if rng is None else rng
+    shapes = {"W_xh": (H, V), "W_hh": (H, H), "b_h": (H,), "W_hy": (V, H), "b_y": (V,)}
+    return {name: (rng.standard_normal(shape) * (scale if name.startswith("W") else 0.0)).astype(dtype)
+            for name, shape in shapes.items()}
+
+
+def check_params(params):
+    """Validate a parameter dict (names, shapes, float dtype); return dims {"H": H, "V": V}."""
+    if not isinstance(params, dict) or set(PARAM_NAMES) - set(params):
+        got = sorted(params) if isinstance(params, dict) else type(params).__name__
+        raise ValueError(f"params must be a dict with keys {list(PARAM_NAMES)}; got {got}")
+    dims = {}
+    for name, shape in zip(PARAM_NAMES, (("H", "V"), ("H", "H"), ("H",), ("V", "H"), ("V",))):
+        check_array(name, params[name], shape, dims)
+    return dims
+
+
+def _check_indices(name, idx, V):
+    if idx.size and (idx.min() < 0 or idx.max() >= V):
+        raise ValueError(f"{name} must hold indices in [0, V) = [0, {V}); got values in [{idx.min()}, {idx.max()}]")
+
+
+def charlm_forward(params, idx, targets, h0):
+    """Mean loss per character over a batch of chunks, and the cache for charlm_backward.
+
+    Inputs:
+    - params: dict of W_xh (H, V), W_hh (H, H), b_h (H,), W_hy (V, H), b_y (V,).
+    - idx: (N, T) integer input characters; targets: (N, T) the characters that follow them.
+    - h0: (N, H) hidden state carried in from the previous chunk (zeros at the start of a text).
+    Returns:
+    - loss: float, mean -ln p(target) over the N*T positions (nats per character).
+    - cache: CharLMCache; cache.h_last (N, H) is the hidden state to carry into the next chunk.
+    """
+    dims = check_params(params)
+    idx = check_array("idx", idx, ("N", "T"), dims, kind="int")
+    targets = check_array("targets", targets, ("N", "T"), dims, kind="int")
+    h0 = check_array("h0", h0, ("N", "H"), dims)
+    _check_indices("idx", idx, dims["V"])
+    _check_indices("targets", targets, dims["V"])
+    return _forward(params, idx, targets, h0)
+
+
+def _forward(params, idx, targets, h0):
+    W_xh, W_hh, b_h, W_hy, b_y = (params[k] for k in PARAM_NAMES)
+    xw, embed = embedding_forward(idx.T, W_xh.T)  # (T, N, H): W_xh.T[x] instead of onehot(x) @ W_xh.T
+    xw += b_h
+    hs, scan = rnn_scan_forward(xw, h0.astype(xw.dtype, copy=False), W_hh)  # (T, N, H)
+    logits, affine = temporal_affine_forward(hs, W_hy, b_y)  # (T, N, V): all positions in one matmul
+    loss_sum, dlogits = softmax_cross_entropy(logits, targets.T, reduction="sum")
+    N = idx.shape[0]
+    dlogits /= N  # the loss we differentiate: summed over the T steps, averaged over the N streams
+    loss = loss_sum / idx.size  # the loss we report: per character
+    return loss, CharLMCache(embed, scan, affine, dlogits, targets.T)
+
+
+def charlm_backward(cache):
+    """Gradients of the chunk loss summed over the T steps and averaged over the N streams.
+
+    (With N = 1 this is min-char-rnn's scaling; the reported loss is per character.)
+    Inputs: cache from charlm_forward (never modified).
+    Returns: dict of gradients dW_xh (H, V), dW_hh (H, H), db_h (H,), dW_hy (V, H), db_y (V,),
+    keyed by parameter name, plus "h0": dL/dh0 (N, H).
+    """
+    if not isinstance(cache, CharLMCache):
+        raise ValueError(f"cache must be the CharLMCache returned by charlm_forward; got {type(cache).__name__}")
+    dhs, dW_hy, db_y = temporal_affine_backward(cache.dlogits, cache.affine)  # dhs: (T, N, H)
+    dxw, dh0, dW_hh = rnn_scan_backward(dhs, cache.scan)  # dxw: (T, N, H)
+    dW_xh_T = embedding_backward(dxw, cache.embed)  # (V, H): rows of repeated characters add up
+    db_h = dxw.reshape(-1, dxw.shape[2]).sum(axis=0)  # (H,)
+    return {"W_xh": dW_xh_T.T, "W_hh": dW_hh, "b_h": db_h, "W_hy": dW_hy, "b_y": db_y, "h0": dh0}
+
+
+def clip_global_norm(grads, max_norm):
+    """Clip the parameter gradients of a dict by their global norm (rnnlib.clipping.clip_by_global_norm).
+
+    Inputs: grads dict name -> array (never modified; only PARAM_NAMES are used), max_norm > 0.
+    Returns: (clipped dict, norm before clipping).
+    """
+    clipped, norm = clip_by_global_norm([grads[k] for k in PARAM_NAMES], max_norm)
+    return dict(zip(PARAM_NAMES, clipped)), norm
+
+
+def adagrad_update(params, grads, memory, lr=0.1, eps=1e-8):
+    """Adagrad, in place on params and memory: memory += g^2; param -= lr * g / sqrt(memory + eps)."""
+    for k in PARAM_NAMES:
+        memory[k] += grads[k] * grads[k]
+        params[k] -= lr * grads[k] / np.sqrt(memory[k] + eps)
+
+
+def evaluate(params, data, n_streams=16, chunk=500):
+    """Mean loss per character (nats) of predicting data[1:] from data[:-1], forward only.
+
+    The text is read as n_streams contiguous streams, each starting from h = 0 and carrying its
+    hidden state through chunks of `chunk` steps; the last (len(data) - 1) % n_streams
+    characters are not scored. Use loss_report() for bpc and perplexity.
+    """
+    check_params(params)
+    n_streams = max(1, min(check_positive_int("n_streams", n_streams), (len(data) - 1) // 2))
+    streams = make_streams(data, n_streams, 1)  # (n, S + 1)
+    _check_indices("data", streams, params["W_hy"].shape[0])
+    W_xh, W_hh, b_h, W_hy, b_y = (params[k] for k in PARAM_NAMES)
+    h = np.zeros((n_streams, W_hh.shape[0]), dtype=W_hh.dtype)
+    total, count = 0.0, 0
+    for p in range(0, streams.shape[1] - 1, chunk):
+        x, y = streams[:, p:p + chunk], streams[:, p + 1:p + chunk + 1]
+        x = x[:, :y.shape[1]]
+        xw, _ = embedding_forward(x.T, W_xh.T)  # (chunk, n, H)
+        xw += b_h
+        hs, _ = rnn_scan_forward(xw, h, W_hh)  # (chunk, n, H)
+        logits, _ = temporal_affine_forward(hs, W_hy, b_y)
+        nll, _ = softmax_cross_entropy(logits, y.T, reduction="sum")
+        total, count, h = total + nll, count + y.size, hs[-1]
+    return total / count
+
+
+def make_streams(data, N, T):
+    """Cut an index sequence into N equal contiguous streams for batched truncated BPTT.
+
+    Stream n reads data[n*S : n*S + S + 1] with S = (len(data) - 1) // N, so inputs and targets
+    (shifted by one) both fit; an epoch is S // T chunks of T steps. With N = 1 this is
+    min-char-rnn's single pass through the text.
+    Returns: (N, S + 1) int array.
+    """
+    data = check_array("data", data, ("L",), kind="int")
+    N, T = check_positive_int("N", N), check_positive_int("T", T)
+    S = (len(data) - 1) // N
+    if S < T:
+        raise ValueError(f"data is too short for N={N} streams of T={T} steps: need at least "
+                         f"N*T + 1 = {N * T + 1} characters; got {len(data)}")
+    return np.stack([data[n * S: n * S + S + 1] for n in range(N)])
+
+
+if __name__ == "__main__":  # python -m rnnlib.charlm --text PATH ...
+    import sys
+
+    from rnnlib.charlm_cli import main
+    from rnnlib.charlm_train import keep_freed_memory
+
+    keep_freed_memory()  # a process-wide allocator setting: entry points only (see its docstring)
+    sys.exit(main())

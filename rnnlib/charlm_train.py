@@ -1,0 +1,125 @@
+"""Training loop for rnnlib.charlm: N streams, truncated BPTT, global-norm clipping, Adagrad.
+
+Each of the N streams reads its own contiguous piece of the text (rnnlib.charlm.make_streams),
+T characters per update; the hidden state at the end of one chunk is the initial state of the
+next (truncated BPTT: the gradient stops at the chunk boundary, the state does not). At the end
+of a pass through the text every stream starts again from h = 0. The budget is a number of
+steps (reproducible) or of seconds (for benchmarks).
+"""
+from __future__ import annotations
+
+import math
+import os
+import time
+from typing import NamedTuple
+
+import numpy as np
+
+from ._validate import check_array, check_positive_int
+from .charlm import (PARAM_NAMES, _check_indices, _forward, adagrad_update, charlm_backward, check_params,
+                     clip_global_norm, evaluate, init_params, loss_report, make_streams)
+
+__all__ = ["TrainResult", "train_charlm", "keep_freed_memory"]
+
+
+def keep_freed_memory(pad_bytes=64 << 20):
+    """Ask glibc's malloc to keep freed memory in the process instead of returning it to the OS.
+
+    A training step allocates and frees arrays of a few hundred kB (hidden states, scores). By
+    default glibc hands freed memory at the top of the heap back to the OS, so the next step
+    page-faults it in again; on some machines (virtualized ones especially) that costs as much as
+    the arithmetic. Command-line entry points (the charlm CLI, the benchmark) call this once; it is
+    a process-wide setting, so library functions never do. Returns True if it was applied (glibc
+    only), False elsewhere.
+    """
+    import ctypes
+    import ctypes.util
+
+    name = ctypes.util.find_library("c")
+    try:
+        libc = ctypes.CDLL(name)
+        M_TRIM_THRESHOLD, M_TOP_PAD = -1, -2  # from glibc's <malloc.h>
+        return bool(libc.mallopt(M_TOP_PAD, pad_bytes) and libc.mallopt(M_TRIM_THRESHOLD, 4 * pad_bytes))
+    except (OSError, AttributeError, TypeError):  # not glibc: nothing to tune
+        return False
+
+
+class TrainResult(NamedTuple):
+    """What train_charlm returns; the lists have one entry per evaluation."""
+
+    params: dict
+    steps: list  # step numbers at which we evaluated
+    train_nats: list  # mean training loss per character since the previous evaluation
+    val_nats: list  # evaluate(params, val_data) at that step
+    chars: int  # training characters processed (steps * N * T)
+    seconds: float  # wall time of the training loop (evaluations during it included, the final one not)
+
+
+def train_charlm(train_data, val_data, V, *, hidden=100, seq_length=25, batch_size=32, lr=0.1,
+                 max_norm=5.0, steps=None, seconds=None, eval_every=100, callback=None,
+                 rng=None, params=None, dtype=np.float32, progress=False):
+    """Train a character RNN with truncated BPTT, global-norm clipping and Adagrad.
+
+    Inputs:
+    - train_data, val_data: 1-D int arrays of character indices in [0, V).
+    - V: vocabulary size; hidden (H), seq_length (T), batch_size (N streams), lr, max_norm.
+    - steps or seconds: the budget; exactly one. Use steps for reproducible output.
+    - eval_every: evaluate on val_data every this many steps (and at the end).
+    - callback(step, params): called after each evaluation, e.g. to print a sample.
+    - rng: np.random.Generator for the initial weights (if params is None); dtype of new params.
+    Returns: TrainResult. Raises FloatingPointError with a clear message if the loss is not finite.
+    """
+    if (steps is None) == (seconds is None):
+        raise ValueError(f"give exactly one budget, steps or seconds; got steps={steps!r}, seconds={seconds!r}")
+    if seconds is not None and not seconds > 0:
+        raise ValueError(f"seconds must be positive; got {seconds!r}")
+    steps = None if steps is None else check_positive_int("steps", steps)
+    eval_every = check_positive_int("eval_every", eval_every)
+    params = init_params(V, hidden, rng, dtype) if params is None else params
+    H = check_params(params)["H"]
+    streams = make_streams(train_data, batch_size, seq_length)  # (N, S + 1)
+    check_array("val_data", val_data, ("L",), kind="int")
+    _check_indices("train_data", streams, V)
+    memory = {k: np.zeros_like(params[k]) for k in PARAM_NAMES}
+    n_chunks = (streams.shape[1] - 1) // seq_length
+    result = TrainResult(params, [], [], [], 0, 0.0)
+    h, running, n_running, step = None, 0.0, 0, 0
+    from tqdm.auto import tqdm
+
+    # tqdm.notebook ignores the TQDM_DISABLE variable (set in test runs), so we read it ourselves
+    quiet = os.environ.get("TQDM_DISABLE", "").strip().lower() not in ("", "0", "false")
+    bar = tqdm(total=steps, unit="step", desc="training", disable=quiet or not progress)
+    start = time.perf_counter()
+    while (steps is not None and step < steps) or (seconds is not None and time.perf_counter() - start < seconds):
+        k = step % n_chunks
+        if k == 0:
+            h = np.zeros((batch_size, H), dtype=params["W_hh"].dtype)  # new epoch: fresh state
+        x = streams[:, k * seq_length:(k + 1) * seq_length]
+        y = streams[:, k * seq_length + 1:(k + 1) * seq_length + 1]
+        loss, cache = _forward(params, x, y, h)  # inputs validated once, above
+        if not math.isfinite(loss):
+            bar.close()
+            raise FloatingPointError(f"training diverged: the loss is {loss} at step {step}; "
+                                     f"try a smaller lr (now {lr}) or max_norm (now {max_norm})")
+        grads, _ = clip_global_norm(charlm_backward(cache), max_norm)
+        adagrad_update(params, grads, memory, lr)
+        h, step = cache.h_last, step + 1
+        running, n_running = running + loss, n_running + 1
+        bar.update(1)
+        if step % eval_every == 0:
+            _record(result, params, val_data, step, running / n_running, callback)
+            running, n_running = 0.0, 0
+            bar.set_postfix(val_bpc=f"{loss_report(result.val_nats[-1]).bpc:.3f}")
+    bar.close()
+    elapsed = time.perf_counter() - start
+    if n_running:
+        _record(result, params, val_data, step, running / n_running, callback)
+    return result._replace(chars=step * batch_size * seq_length, seconds=elapsed)
+
+
+def _record(result, params, val_data, step, train_nats, callback):
+    result.steps.append(step)
+    result.train_nats.append(train_nats)
+    result.val_nats.append(evaluate(params, val_data))
+    if callback is not None:
+        callback(step, params)

@@ -1,0 +1,101 @@
+"""Test time for a character model: feed a seed string, then generate one character at a time.
+
+Training uses teacher forcing (the true previous character is the input at every step); at test
+time there is no true text, so each generated character is fed back in as the next input:
+
+    h = step(seed[0]) ... step(seed[-1]);  repeat n times: p = softmax(z(h) / temperature),
+    c ~ p (or c = argmax p when greedy), h = step(c)
+
+The temperature divides the scores: below 1 sharpens p (safer, more repetitive text), above 1
+flattens it (more surprising text, more spelling mistakes); greedy is the limit temperature -> 0.
+Works with the parameter dicts of rnnlib.charlm (W_xh (H, V), W_hh, b_h, W_hy (V, H), b_y).
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .charlm import PARAM_NAMES, check_params
+
+__all__ = ["check_temperature", "encode_seed", "next_char_probs", "sample"]
+
+
+def check_temperature(temperature):
+    """Return temperature as a float; ValueError unless it is a finite number > 0."""
+    if isinstance(temperature, bool) or not isinstance(temperature, (int, float, np.integer, np.floating)) \
+            or not math.isfinite(temperature) or temperature <= 0:
+        raise ValueError(f"temperature must be a finite number > 0 (use greedy=True for the limit 0); "
+                         f"got {temperature!r}")
+    return float(temperature)
+
+
+def encode_seed(vocab, seed_text):
+    """seed_text -> int64 indices; ValueError if it is empty or has characters outside the vocabulary."""
+    if not isinstance(seed_text, str) or not seed_text:
+        raise ValueError(f"seed_text must be a non-empty string of characters in the vocabulary; got {seed_text!r}")
+    unknown = sorted({c for c in seed_text if c not in vocab.index})
+    if unknown:
+        raise ValueError(f"seed_text contains characters not in the vocabulary: {unknown}; "
+                         f"the vocabulary has {len(vocab)} characters")
+    return vocab.encode(seed_text)
+
+
+def _read_seed(p, codes, h):
+    """Feed the seed's characters; return the hidden state after the last one (H,)."""
+    for c in codes:
+        h = np.tanh(p["W_xh"][:, c] + p["W_hh"] @ h + p["b_h"])
+    return h
+
+
+def _as_float64(params, vocab):
+    dims = check_params(params)
+    if dims["V"] != len(vocab):
+        raise ValueError(f"vocab must have V = {dims['V']} symbols to match W_hy; got {len(vocab)}")
+    return {k: np.asarray(params[k], dtype=np.float64) for k in PARAM_NAMES}, dims["H"]
+
+
+def next_char_probs(params, vocab, seed_text, temperature=1.0):
+    """The model's distribution over the character after seed_text, at a temperature.
+
+    Returns: (V,) float64 probabilities in vocabulary order.
+    """
+    temperature = check_temperature(temperature)
+    p, H = _as_float64(params, vocab)
+    h = _read_seed(p, encode_seed(vocab, seed_text), np.zeros(H))
+    z = (p["W_hy"] @ h + p["b_y"]) / temperature
+    e = np.exp(z - z.max())
+    return e / e.sum()
+
+
+def sample(params, vocab, n, seed_text, temperature=1.0, greedy=False, rng=None):
+    """Generate n characters after seed_text, feeding each one back in.
+
+    Inputs:
+    - params: charlm parameter dict; vocab: the rnnlib.text.Vocabulary it was trained with.
+    - n: number of characters to generate (>= 0).
+    - seed_text: non-empty string read first (from h = 0); the output continues it.
+    - temperature: > 0, divides the scores before the softmax (ignored when greedy).
+    - greedy: pick the most probable character each time (deterministic).
+    - rng: np.random.Generator (default: seed 0), the only source of randomness.
+    Returns: the n generated characters as a string (without the seed).
+    """
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
+        raise ValueError(f"n must be a non-negative integer; got {n!r}")
+    temperature = check_temperature(temperature)
+    p, H = _as_float64(params, vocab)
+    codes = encode_seed(vocab, seed_text)
+    rng = np.random.default_rng(0) if rng is None else rng
+    h = _read_seed(p, codes[:-1], np.zeros(H))
+    c, out = int(codes[-1]), []
+    for _ in range(int(n)):
+        h = _read_seed(p, [c], h)
+        z = p["W_hy"] @ h + p["b_y"]  # (V,)
+        if greedy:
+            c = int(np.argmax(z))
+        else:
+            e = np.exp((z - z.max()) / temperature)
+            cdf = np.cumsum(e / e.sum())
+            c = min(int(np.searchsorted(cdf, rng.random(), side="right")), len(cdf) - 1)
+        out.append(c)
+    return vocab.decode(np.array(out, dtype=np.int64)) if out else ""
