@@ -2,8 +2,22 @@
 
 Each wrapper builds controls, connects them to a drawing function from another rnnlib module,
 and returns the widget to display. ipywidgets is imported inside the functions, so importing
-rnnlib never needs a browser front end.
+rnnlib never needs a browser front end. Pictures are shown as PNGs in Image widgets (not in an
+Output widget), so that executing a notebook writes no extra cell output.
 """
+
+
+def _png(draw, figsize):
+    """Render a figure to PNG bytes: draw(fig) fills a new matplotlib Figure of this size."""
+    import io
+
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=figsize, dpi=80)
+    draw(fig)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    return buffer.getvalue()
 
 
 def forward_step_widget(word="dog", t=1):
@@ -18,10 +32,8 @@ def forward_step_widget(word="dog", t=1):
     Returns: ipywidgets.VBox whose children are (HBox(slider, text), status HTML, Image).
     """
     import html
-    import io
 
     import ipywidgets as widgets
-    from matplotlib.figure import Figure
 
     from .plotting import draw_forward_step
     from .trace import dogs_trace
@@ -45,11 +57,7 @@ def forward_step_widget(word="dog", t=1):
             slider.max = len(trace.word)  # also pulls slider.value down into 1..T
         finally:
             busy.pop()
-        fig = Figure(figsize=(9, 3.4), dpi=80)
-        draw_forward_step(trace, slider.value, fig=fig)
-        buffer = io.BytesIO()
-        fig.savefig(buffer, format="png")
-        image.value = buffer.getvalue()
+        image.value = _png(lambda fig: draw_forward_step(trace, slider.value, fig=fig), (9, 3.4))
         status.value = ""
 
     slider.observe(redraw, names="value")
@@ -69,10 +77,7 @@ def truncation_widget(T, curves, k=4):
     Inputs: T, the sequence length; curves, dict label -> TruncationCurve; k, the initial value.
     Returns: ipywidgets.VBox whose children are (IntSlider, Image).
     """
-    import io
-
     import ipywidgets as widgets
-    from matplotlib.figure import Figure
 
     from .truncation import draw_truncation
 
@@ -80,11 +85,7 @@ def truncation_widget(T, curves, k=4):
     image = widgets.Image(format="png")
 
     def redraw(_change=None):
-        fig = Figure(figsize=(10, 4), dpi=80)
-        draw_truncation(slider.value, T, curves, fig=fig)
-        buffer = io.BytesIO()
-        fig.savefig(buffer, format="png")
-        image.value = buffer.getvalue()
+        image.value = _png(lambda fig: draw_truncation(slider.value, T, curves, fig=fig), (10, 4))
 
     slider.observe(redraw, names="value")
     redraw()
@@ -102,10 +103,7 @@ def gradient_decay_widget(sigma_max=1.0, nonlinearity="tanh", structure="normal"
     ("normal" | "non-normal"; non-normal has every eigenvalue at 0.5 * sigma_max).
     Returns: ipywidgets.VBox whose children are (HBox(slider, nonlinearity toggle, structure toggle), Image).
     """
-    import io
-
     import ipywidgets as widgets
-    from matplotlib.figure import Figure
 
     from . import jacobians
 
@@ -115,13 +113,11 @@ def gradient_decay_widget(sigma_max=1.0, nonlinearity="tanh", structure="normal"
     image = widgets.Image(format="png")
 
     def redraw(_change=None):
-        fig = Figure(figsize=(7, 3.6), dpi=80)
-        ax = fig.add_subplot()
-        jacobians.draw_gradient_decay(ax, slider.value, nonlin.value, struct.value)
-        fig.tight_layout()
-        buffer = io.BytesIO()
-        fig.savefig(buffer, format="png")
-        image.value = buffer.getvalue()
+        def draw(fig):
+            jacobians.draw_gradient_decay(fig.add_subplot(), slider.value, nonlin.value, struct.value)
+            fig.tight_layout()
+
+        image.value = _png(draw, (7, 3.6))
 
     for control in (slider, nonlin, struct):
         control.observe(redraw, names="value")
