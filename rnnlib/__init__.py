@@ -20,7 +20,8 @@ Letters: N batch, T time steps, D input size, H hidden size, V vocabulary size. 
 
 which is the slides' column form h_t = tanh(W_hh h_{t-1} + W_xh x_t + b_h), transposed.
 
-Importing rnnlib has no side effects: no seeding, no plot style, no printing.
+Importing rnnlib has no side effects: no seeding, no plot style, no printing. The character model
+lives in rnnlib.charlm (and runs as `python -m rnnlib.charlm`); import it from there.
 """
 from . import bptt, checkers, clipping, jacobians, tasks, truncation, widgets
 from .bptt import bptt_loop, rnn_lm_backward, rnn_lm_forward, rnn_lm_loss_and_grads, unrolled_contributions
@@ -38,7 +39,7 @@ from .layers import (
 from .paths import ASSETS_DIR, asset_path
 from .rnn import rnn_backward, rnn_forward, rnn_step_backward, rnn_step_forward
 from .seed import set_seed
-from .text import Vocabulary, one_hot
+from .text import Vocabulary, load_corpus, load_text, one_hot, train_val_split
 from .torch_bridge import torch_rnn
 from .trace import ForwardTrace, dogs_trace, trace_forward
 from .truncation import gradient_agreement, truncated_bptt, truncation_curve
@@ -62,6 +63,8 @@ __all__ = [
     "gradcheck",
     "gradient_agreement",
     "jacobians",
+    "load_corpus",
+    "load_text",
     "numerical_gradient",
     "numerical_gradient_array",
     "one_hot",
@@ -81,6 +84,7 @@ __all__ = [
     "temporal_affine_forward",
     "torch_rnn",
     "trace_forward",
+    "train_val_split",
     "truncated_bptt",
     "truncation",
     "truncation_curve",
