@@ -2,6 +2,7 @@
 
 Usage:
     python -m rnnlib.benchmark [--seconds 20] [--text PATH] [--hidden 100] [--seq-length 25] [--seed 0]
+                               [--loop-dtype float64|float32]
 
 It trains three models on the same text (default: the sonnets, assets/sonnets_gut.txt; the last 10%
 is validation), each for the same wall-clock budget, one after the other in the same process:
@@ -10,14 +11,16 @@ is validation), each for the same wall-clock budget, one after the other in the 
   (one-hot matrix-vector products, per-step dictionaries, batch 1, float64 like the original);
 - charlm N=1 and charlm N=32: rnnlib.charlm.train_charlm with 1 and 32 streams (float32).
 
-All use H=100, T=25, Adagrad lr 0.1 and gradient clipping at global norm 5. For each it prints the
-training characters per second (characters / time in the training loop) and the validation bits
-per character after the budget (rnnlib.charlm.evaluate, the same function for all three), then the
-speed ratios against the loop. Timings depend on the machine and on its load; run it on a quiet
-machine, and compare ratios from the same run only. Run as a script, it first calls
-rnnlib.charlm_train.keep_freed_memory() (glibc keeps freed memory instead of page-faulting it back
-in at every step), which helps all three models. The thread count of the BLAS library matters
-(e.g. OMP_NUM_THREADS=1 for a single core); it is printed with the results.
+Part of the speed-up at batch 1 comes from float32 arithmetic alone: --loop-dtype float32 runs the
+baseline in float32 too, a like-for-like comparison of the code (the default float64 is what
+min-char-rnn uses). All use H=100, T=25, Adagrad lr 0.1 and gradient clipping at global norm 5.
+For each model it prints the training characters per second (characters / time in the training
+loop) and the validation bits per character after the budget (rnnlib.charlm.evaluate, the same
+function for all three), then the speed ratios against the loop. Timings depend on the machine
+and on its load; run it on a quiet machine, and compare ratios from the same run only. Run as a
+script, it first calls rnnlib.charlm_train.keep_freed_memory() (glibc keeps freed memory instead
+of page-faulting it back in at every step), which helps all three models. The thread count of the
+BLAS library matters (e.g. OMP_NUM_THREADS=1 for a single core); it is printed with the results.
 This is a script, not a test: nothing here asserts a speed.
 """
 from __future__ import annotations
@@ -37,8 +40,9 @@ from .text import Vocabulary, load_text, train_val_split
 __all__ = ["run_benchmark", "main"]
 
 
-def run_benchmark(text, seconds=20.0, hidden=100, seq_length=25, seed=0, batch_sizes=(1, 32)):
-    """Train the loop baseline and charlm at each batch size for `seconds` each.
+def run_benchmark(text, seconds=20.0, hidden=100, seq_length=25, seed=0, batch_sizes=(1, 32),
+                  loop_dtype=np.float64):
+    """Train the loop baseline (in loop_dtype) and charlm (float32) at each batch size for `seconds` each.
 
     Returns: list of dicts with keys name, chars, seconds, chars_per_s, val_bpc.
     """
@@ -46,12 +50,12 @@ def run_benchmark(text, seconds=20.0, hidden=100, seq_length=25, seed=0, batch_s
     train, val = (vocab.encode(part) for part in train_val_split(text))
     rows = []
     run = loop_train(train, len(vocab), hidden=hidden, seq_length=seq_length, seconds=seconds,
-                     rng=np.random.default_rng(seed))
-    rows.append(_row("loop (per character, N=1)", run.chars, run.seconds, evaluate(run.params, val)))
+                     rng=np.random.default_rng(seed), dtype=np.dtype(loop_dtype).type)
+    rows.append(_row(f"loop ({np.dtype(loop_dtype).name}, N=1)", run.chars, run.seconds, evaluate(run.params, val)))
     for n in batch_sizes:
         res = train_charlm(train, val, len(vocab), hidden=hidden, seq_length=seq_length, batch_size=n,
                            seconds=seconds, eval_every=10**9, rng=np.random.default_rng(seed))
-        rows.append(_row(f"charlm (vectorized, N={n})", res.chars, res.seconds, res.val_nats[-1]))
+        rows.append(_row(f"charlm (float32, N={n})", res.chars, res.seconds, res.val_nats[-1]))
     return rows
 
 
@@ -67,10 +71,13 @@ def main(argv=None):
     parser.add_argument("--hidden", type=int, default=100)
     parser.add_argument("--seq-length", type=int, default=25)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--loop-dtype", choices=["float64", "float32"], default="float64",
+                        help="dtype of the per-character baseline (default float64, as in min-char-rnn)")
     args = parser.parse_args(argv)
     try:
         text = load_text(args.text if args.text else asset_path("sonnets_gut.txt"))
-        rows = run_benchmark(text, args.seconds, args.hidden, args.seq_length, args.seed)
+        rows = run_benchmark(text, args.seconds, args.hidden, args.seq_length, args.seed,
+                             loop_dtype=args.loop_dtype)
     except ValueError as err:
         print(f"python -m rnnlib.benchmark: error: {err}", file=sys.stderr)
         return 2

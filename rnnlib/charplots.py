@@ -8,10 +8,16 @@ from __future__ import annotations
 import numpy as np
 
 from .charlm import charlm_forward, loss_report
+from .layers import temporal_affine_forward
 from .plotting import annotated_heatmap
 from .sampling import check_temperature, next_char_probs, sample
 
-__all__ = ["draw_char_steps", "draw_loss_curves", "draw_temperatures", "temperature_sample_text"]
+__all__ = ["char_label", "draw_char_steps", "draw_loss_curves", "draw_temperatures", "temperature_sample_text"]
+
+
+def char_label(c):
+    """A visible tick label for one character: '␣' for a space, escapes such as '\\n' for control characters."""
+    return "\u2423" if c == " " else repr(c)[1:-1]
 
 
 def draw_char_steps(params, vocab, text_in, text_out):
@@ -31,10 +37,10 @@ def draw_char_steps(params, vocab, text_in, text_out):
     _, cache = charlm_forward(params, x[None], y[None], np.zeros((1, H), dtype=params["W_hh"].dtype))
     h = cache.hs[:, 0].T  # (H, T)
     probs = cache.probs.T  # (V, T)
-    logits = params["W_hy"] @ h + params["b_y"][:, None]  # (V, T)
+    logits = temporal_affine_forward(cache.hs, params["W_hy"], params["b_y"])[0][:, 0].T  # (V, T)
     losses = -np.log(probs[y, np.arange(len(y))])  # (T,)
     steps = [f"t={t + 1}\n'{c}'" for t, c in enumerate(text_in)]
-    chars = [repr(c)[1:-1] for c in vocab.symbols]
+    chars = [char_label(c) for c in vocab.symbols]
     fig, axes = plt.subplots(1, 5, figsize=(15, 3.6), gridspec_kw={"width_ratios": [1, 1, 1, 1, 1.2]})
     annotated_heatmap(axes[0], vocab.one_hot(text_in).T, chars, steps, "input x_t (one-hot)", fmt="{:.0f}")
     annotated_heatmap(axes[1], h, [f"h[{i}]" for i in range(H)], steps, "hidden h_t")
@@ -52,13 +58,22 @@ def draw_char_steps(params, vocab, text_in, text_out):
     return fig
 
 
-def draw_loss_curves(steps, train_nats, val_nats, title="loss per character"):
-    """Training and validation loss in bits per character against steps. Returns the figure."""
+def draw_loss_curves(steps, train_nats, val_nats, title="loss per character", marks=()):
+    """Training and validation loss in bits per character against steps. Returns the figure.
+
+    Inputs: steps, train_nats, val_nats: equal-length sequences (losses in nats per character);
+    marks: steps to mark with a dotted vertical line (e.g. where samples were taken).
+    """
     import matplotlib.pyplot as plt
 
+    if not len(steps) == len(train_nats) == len(val_nats):
+        raise ValueError(f"train_nats and val_nats must have one entry per step ({len(steps)}); "
+                         f"got {len(train_nats)} and {len(val_nats)}")
     fig, ax = plt.subplots(figsize=(6, 3.5))
     ax.plot(steps, [loss_report(v).bpc for v in train_nats], label="train (running mean)")
     ax.plot(steps, [loss_report(v).bpc for v in val_nats], label="validation (last 10%)")
+    for i, step in enumerate(marks):
+        ax.axvline(step, color="gray", linestyle=":", label="sample taken" if i == 0 else None)
     ax.set_xlabel("step")
     ax.set_ylabel("bits per character")
     ax.set_title(title)
@@ -76,7 +91,7 @@ def draw_temperatures(params, vocab, seed_text, temperatures=(0.5, 1.0, 2.0), to
     fig, axes = plt.subplots(1, len(temperatures), figsize=(4 * len(temperatures), 3), sharey=True)
     for ax, T in zip(np.atleast_1d(axes), temperatures):
         ax.bar(range(len(order)), probs[T][order])
-        ax.set_xticks(range(len(order)), [repr(vocab.symbols[i])[1:-1] for i in order])
+        ax.set_xticks(range(len(order)), [char_label(vocab.symbols[i]) for i in order])
         ax.set_title(f"temperature {T:g}")
     fig.suptitle(f"p(next character | {seed_text[-20:]!r}) at different temperatures")
     fig.tight_layout()

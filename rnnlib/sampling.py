@@ -8,17 +8,21 @@ time there is no true text, so each generated character is fed back in as the ne
 
 The temperature divides the scores: below 1 sharpens p (safer, more repetitive text), above 1
 flattens it (more surprising text, more spelling mistakes); greedy is the limit temperature -> 0.
-Works with the parameter dicts of rnnlib.charlm (W_xh (H, V), W_hh, b_h, W_hy (V, H), b_y).
+Works with the parameter dicts of rnnlib.charlm (W_xh (H, V), W_hh, b_h, W_hy (V, H), b_y) and
+uses the same layers: embedding lookup, rnnlib.rnn.rnn_scan_forward, affine output, softmax.
 """
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 
 from .charlm import PARAM_NAMES, check_params
+from .layers import embedding_forward, softmax, temporal_affine_forward
+from .rnn import rnn_scan_forward
 
-__all__ = ["check_temperature", "encode_seed", "next_char_probs", "sample"]
+__all__ = ["check_temperature", "encode_seed", "next_char_probs", "sample", "word_hit_rate"]
 
 
 def check_temperature(temperature):
@@ -41,11 +45,20 @@ def encode_seed(vocab, seed_text):
     return vocab.encode(seed_text)
 
 
-def _read_seed(p, codes, h):
-    """Feed the seed's characters; return the hidden state after the last one (H,)."""
-    for c in codes:
-        h = np.tanh(p["W_xh"][:, c] + p["W_hh"] @ h + p["b_h"])
-    return h
+def _read(p, codes, h):
+    """Feed characters (indices) into the RNN from state h (1, H); return the state after the last one (1, H)."""
+    if len(codes) == 0:
+        return h
+    xw, _ = embedding_forward(np.asarray(codes, dtype=np.int64)[:, None], p["W_xh"].T)  # (T, 1, H)
+    xw += p["b_h"]
+    hs, _ = rnn_scan_forward(xw, h, p["W_hh"])  # (T, 1, H)
+    return hs[-1]
+
+
+def _scores(p, h):
+    """(V,) scores z = W_hy h + b_y for one hidden state h (1, H)."""
+    z, _ = temporal_affine_forward(h[None], p["W_hy"], p["b_y"])  # (1, 1, V)
+    return z[0, 0]
 
 
 def _as_float64(params, vocab):
@@ -56,16 +69,14 @@ def _as_float64(params, vocab):
 
 
 def next_char_probs(params, vocab, seed_text, temperature=1.0):
-    """The model's distribution over the character after seed_text, at a temperature.
+    """The model's distribution over the character after seed_text (read from h = 0), at a temperature.
 
-    Returns: (V,) float64 probabilities in vocabulary order.
+    Returns: (V,) float64 probabilities softmax(z / temperature) in vocabulary order.
     """
     temperature = check_temperature(temperature)
     p, H = _as_float64(params, vocab)
-    h = _read_seed(p, encode_seed(vocab, seed_text), np.zeros(H))
-    z = (p["W_hy"] @ h + p["b_y"]) / temperature
-    e = np.exp(z - z.max())
-    return e / e.sum()
+    h = _read(p, encode_seed(vocab, seed_text), np.zeros((1, H)))
+    return softmax(_scores(p, h) / temperature)
 
 
 def sample(params, vocab, n, seed_text, temperature=1.0, greedy=False, rng=None):
@@ -86,16 +97,33 @@ def sample(params, vocab, n, seed_text, temperature=1.0, greedy=False, rng=None)
     p, H = _as_float64(params, vocab)
     codes = encode_seed(vocab, seed_text)
     rng = np.random.default_rng(0) if rng is None else rng
-    h = _read_seed(p, codes[:-1], np.zeros(H))
+    h = _read(p, codes[:-1], np.zeros((1, H)))
     c, out = int(codes[-1]), []
     for _ in range(int(n)):
-        h = _read_seed(p, [c], h)
-        z = p["W_hy"] @ h + p["b_y"]  # (V,)
+        h = _read(p, [c], h)
+        z = _scores(p, h)  # (V,)
         if greedy:
             c = int(np.argmax(z))
         else:
-            e = np.exp((z - z.max()) / temperature)
-            cdf = np.cumsum(e / e.sum())
+            cdf = np.cumsum(softmax(z / temperature))
             c = min(int(np.searchsorted(cdf, rng.random(), side="right")), len(cdf) - 1)
         out.append(c)
     return vocab.decode(np.array(out, dtype=np.int64)) if out else ""
+
+
+_WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)*")  # letters, with inner apostrophes: "summer's"
+
+
+def word_hit_rate(text, reference):
+    """A crude measure of sample quality: the share of text's words that also occur in reference.
+
+    A word is a run of letters (inner apostrophes allowed, e.g. "summer's"), compared without
+    case. Random letters hit short words ("a", "o", "so") now and then, so even noise scores
+    above 0. Inputs: text and reference, strings. Returns: float in [0, 1]; 0.0 if text has no words.
+    """
+    if not isinstance(text, str) or not isinstance(reference, str):
+        raise ValueError(f"text and reference must be strings; got {type(text).__name__} and "
+                         f"{type(reference).__name__}")
+    known = {w.lower() for w in _WORD.findall(reference)}
+    words = [w.lower() for w in _WORD.findall(text)]
+    return sum(w in known for w in words) / len(words) if words else 0.0

@@ -264,6 +264,30 @@ def test_sample_errors():
         sample(params, Vocabulary("abc"), 5, "a")
 
 
+def test_word_hit_rate():
+    from rnnlib.sampling import word_hit_rate
+
+    reference = "Shall I compare thee to a summer's day?"
+    assert word_hit_rate("shall THEE xq summer's", reference) == pytest.approx(3 / 4)
+    assert word_hit_rate("summer s zz", reference) == 0.0  # "summer's" is one word, "summer" is not
+    assert word_hit_rate("12 ,.;", reference) == 0.0  # no words at all
+    assert word_hit_rate("I a", reference) == 1.0
+    with pytest.raises(ValueError, match="text and reference must be strings"):
+        word_hit_rate(["thee"], reference)
+
+
+def test_sample_statistics_follow_the_probabilities():
+    # the empirical frequency of the first sampled character matches next_char_probs at that temperature
+    vocab = Vocabulary(order="helo")
+    params, *_ = problem(1, 1, 4, 3, seed=9)
+    rng = np.random.default_rng(10)
+    for temperature in (0.5, 2.0):
+        p = next_char_probs(params, vocab, "hel", temperature)
+        draws = [sample(params, vocab, 1, "hel", temperature, rng=rng) for _ in range(2000)]
+        freq = np.array([draws.count(c) for c in "helo"]) / len(draws)
+        np.testing.assert_allclose(freq, p, atol=0.035)  # 3 standard errors at p = 1/2
+
+
 def test_temperature_widget_resamples():
     from rnnlib.charplots import temperature_sample_text
     from rnnlib.widgets import temperature_widget
@@ -295,6 +319,31 @@ def test_figures_have_titles():
         plt.close(fig)
     with pytest.raises(ValueError, match="text_out must have the length of text_in"):
         draw_char_steps(params, vocab, "hell", "ell")
+    with pytest.raises(ValueError, match=r"one entry per step \(2\); got 2 and 1"):
+        draw_loss_curves([1, 2], [1.0, 0.5], [1.1])
+
+
+def test_char_steps_figure_shows_the_forward_numbers():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from rnnlib.charplots import char_label, draw_char_steps, draw_loss_curves
+
+    vocab = Vocabulary(order="helo")
+    params, *_ = problem(1, 1, 4, 3, seed=11)
+    fig = draw_char_steps(params, vocab, "hell", "ello")
+    loss, _ = charlm_forward(params, vocab.encode("hell")[None], vocab.encode("ello")[None], np.zeros((1, 3)))
+    assert fig.axes[4].get_title() == f"loss -ln p(target), mean {loss:.2f}"
+    p_first = next_char_probs(params, vocab, "h")  # column t=1 of the probability panel
+    shown = {t.get_text() for t in fig.axes[3].texts}
+    assert {f"{v:.2f}" for v in p_first} <= shown
+    plt.close(fig)
+    fig = draw_loss_curves([100, 200], [2.0, 1.5], [2.1, 1.7], marks=(100, 200))
+    assert [line.get_linestyle() for line in fig.axes[0].lines].count(":") == 2
+    plt.close(fig)
+    assert (char_label(" "), char_label("\n"), char_label("a")) == ("\u2423", "\\n", "a")
 
 
 # --- rnnlib.charloop: the per-character loop and its bugs -----------------------------------------
@@ -361,9 +410,24 @@ def small_text(tmp_path):
 
 @pytest.mark.parametrize("extra,message", [
     (["--hidden", "0"], "argument --hidden: must be a positive integer; got '0'"),
+    (["--hidden", "ten"], "argument --hidden: must be a positive integer; got 'ten'"),
+    (["--seq-length", "0"], "argument --seq-length: must be a positive integer; got '0'"),
     (["--batch-size", "-2"], "argument --batch-size: must be a positive integer"),
+    (["--steps", "0"], "argument --steps: must be a positive integer; got '0'"),
+    (["--seconds", "0"], "argument --seconds: must be a positive number; got '0'"),
+    (["--seconds", "inf"], "argument --seconds: must be a positive number; got 'inf'"),
+    (["--eval-every", "0"], "argument --eval-every: must be a positive integer"),
+    (["--lr", "-0.1"], "argument --lr: must be a positive number"),
+    (["--max-norm", "0"], "argument --max-norm: must be a positive number"),
+    (["--sample", "-5"], "--sample must be 0 or a positive number of characters; got -5"),
+    (["--seed", "-1"], "--seed must be a non-negative integer; got -1"),
     (["--temperature", "0"], "--temperature must be a number > 0; got 0.0"),
-    (["--seed-text", "Q!"], "--seed-text must be non-empty and use only characters of the text"),
+    (["--temperature", "-0.5"], "--temperature must be a number > 0; got -0.5"),
+    (["--temperature", "nan"], "--temperature must be a number > 0; got nan"),
+    (["--temperature", "hot"], "argument --temperature: invalid float value: 'hot'"),
+    (["--seed-text", "Q!"], "--seed-text must be non-empty and use only characters of the text; got 'Q!', "
+                            "with ['!', 'Q'] not in the text"),
+    (["--seed-text", ""], "--seed-text must be non-empty"),
     (["--batch-size", "64", "--seq-length", "50"], "text file is too short for --batch-size 64"),
     (["--steps", "3", "--seconds", "2"], "not allowed with argument"),
 ])
@@ -373,11 +437,14 @@ def test_cli_bad_options(small_text, capsys, extra, message):
     assert message in err and "\n" not in err and "Traceback" not in err
 
 
-@pytest.mark.parametrize("content,message", [(None, "not found"), (b"", "is empty"), (b"ab\xfe", "not valid UTF-8"),
+@pytest.mark.parametrize("content,message", [(None, "not found"), ("dir", "must be a file"), (b"", "is empty"),
+                                             (b"ab\xfe", "not valid UTF-8"), (b"x", "too short: 1 characters"),
                                              (b"short", "too short to split")])
 def test_cli_bad_files(tmp_path, capsys, content, message):
     path = tmp_path / "input.txt"
-    if content is not None:
+    if content == "dir":
+        path.mkdir()
+    elif content is not None:
         path.write_bytes(content)
     assert cli_main(["--text", str(path)]) == 2
     err = capsys.readouterr().err.strip()
@@ -414,5 +481,8 @@ def test_benchmark_runs_briefly():
     from rnnlib.benchmark import run_benchmark
 
     rows = run_benchmark("the cat sat on the mat. " * 100, seconds=0.05, hidden=8, seq_length=5)
-    assert [r["name"].split()[0] for r in rows] == ["loop", "charlm", "charlm"]
+    assert [r["name"] for r in rows] == ["loop (float64, N=1)", "charlm (float32, N=1)", "charlm (float32, N=32)"]
     assert all(r["chars"] > 0 and r["chars_per_s"] > 0 and r["val_bpc"] > 0 for r in rows)
+    rows = run_benchmark("the cat sat on the mat. " * 100, seconds=0.02, hidden=8, seq_length=5, batch_sizes=(2,),
+                         loop_dtype="float32")
+    assert [r["name"] for r in rows] == ["loop (float32, N=1)", "charlm (float32, N=2)"]
