@@ -9,13 +9,13 @@ steps (reproducible) or of seconds (for benchmarks).
 from __future__ import annotations
 
 import math
-import os
 import time
 from typing import NamedTuple
 
 import numpy as np
 
 from ._validate import check_array, check_positive_int
+from .progress import progress as progress_bar
 from .charlm import (PARAM_NAMES, _check_indices, _forward, adagrad_update, charlm_backward, check_params,
                      clip_global_norm, evaluate, init_params, loss_report, make_streams)
 
@@ -84,11 +84,7 @@ def train_charlm(train_data, val_data, V, *, hidden=100, seq_length=25, batch_si
     n_chunks = (streams.shape[1] - 1) // seq_length
     result = TrainResult(params, [], [], [], 0, 0.0)
     h, running, n_running, step = None, 0.0, 0, 0
-    from tqdm.auto import tqdm
-
-    # tqdm.notebook ignores the TQDM_DISABLE variable (set in test runs), so we read it ourselves
-    quiet = os.environ.get("TQDM_DISABLE", "").strip().lower() not in ("", "0", "false")
-    bar = tqdm(total=steps, unit="step", desc="training", disable=quiet or not progress)
+    bar = progress_bar(total=steps, unit="step", desc="training", enabled=progress)
     start = time.perf_counter()
     while (steps is not None and step < steps) or (seconds is not None and time.perf_counter() - start < seconds):
         k = step % n_chunks

@@ -14,6 +14,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ._validate import check_positive_int
+from .progress import progress
 
 __all__ = [
     "MemoryTask",
@@ -184,7 +185,8 @@ def accuracy_vs_gap(rnn_class, gaps, n_symbols=4, n_distractors=4, **train_kwarg
     """Train one fresh model per gap L with train_sequence_classifier; the same seed for each.
 
     Inputs: rnn_class, gaps (iterable of ints), task sizes, train_kwargs for train_sequence_classifier.
-    Returns: dict gap -> TrainResult, in the order of gaps.
+    Returns: dict gap -> TrainResult, in the order of gaps. Shows a progress bar over the gaps
+    (rnnlib.progress; off when TQDM_DISABLE is set).
     """
     return {int(L): train_sequence_classifier(rnn_class, MemoryTask(int(L), n_symbols, n_distractors), **train_kwargs)
-            for L in gaps}
+            for L in progress(list(gaps), desc="gaps", unit="gap")}

@@ -74,3 +74,4 @@ def test_test_environment_is_applied():
     from nbenv import NB_ENV  # the pytest plugin tests/nbenv.py (pyproject: -p nbenv)
 
     assert all(os.environ.get(k) == v for k, v in NB_ENV.items())
+
