@@ -25,6 +25,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ._validate import check_array, check_positive_int
+from .bptt import PARAM_NAMES  # the same five parameters as the RNN language model in rnnlib.bptt
 from .clipping import clip_by_global_norm
 from .layers import (AffineCache, EmbeddingCache, embedding_backward, embedding_forward, softmax_cross_entropy,
                      temporal_affine_backward, temporal_affine_forward)
@@ -45,7 +46,6 @@ __all__ = [
     "evaluate",
 ]
 
-PARAM_NAMES = ("W_xh", "W_hh", "b_h", "W_hy", "b_y")
 
 
 class LossReport(NamedTuple):
@@ -101,7 +101,7 @@ def init_params(V, H=100, rng=None, dtype=np.float32, scale=0.01):
     V, H = check_positive_int("V", V), check_positive_int("H", H)
     rng = np.random.default_rng(0) if rng is None else rng
     shapes = {"W_xh": (H, V), "W_hh": (H, H), "b_h": (H,), "W_hy": (V, H), "b_y": (V,)}
-    return {name: (rng.standard_normal(shape) * (scale if name.startswith("W") else 0.0)).astype(dtype)
+    return {name: (scale * rng.standard_normal(shape) if name.startswith("W") else np.zeros(shape)).astype(dtype)
             for name, shape in shapes.items()}
 
 
@@ -196,6 +196,7 @@ def evaluate(params, data, n_streams=16, chunk=500):
     characters are not scored. Use loss_report() for bpc and perplexity.
     """
     check_params(params)
+    chunk = check_positive_int("chunk", chunk)
     n_streams = max(1, min(check_positive_int("n_streams", n_streams), (len(data) - 1) // 2))
     streams = make_streams(data, n_streams, 1)  # (n, S + 1)
     _check_indices("data", streams, params["W_hy"].shape[0])

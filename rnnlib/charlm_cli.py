@@ -9,7 +9,8 @@ runs; stdout ends with one line
 
     chars_per_s=<float> train_bpc=<float> val_bpc=<float>
 
-(training characters per second of the training loop, and bits per character on the whole
+(training characters per second of wall time in the training loop, the periodic evaluations and
+samples included, and bits per character on the whole
 training and validation parts at the end). Bad input ends with a one-line error and exit code 2;
 a diverging run with exit code 1.
 """

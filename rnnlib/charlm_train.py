@@ -67,6 +67,8 @@ def train_charlm(train_data, val_data, V, *, hidden=100, seq_length=25, batch_si
     - eval_every: evaluate on val_data every this many steps (and at the end).
     - callback(step, params): called after each evaluation, e.g. to print a sample.
     - rng: np.random.Generator for the initial weights (if params is None); dtype of new params.
+    - params: optional parameters to continue training from; they are updated IN PLACE (and
+      returned as result.params), like min-char-rnn's weights.
     Returns: TrainResult. Raises FloatingPointError with a clear message if the loss is not finite.
     """
     if (steps is None) == (seconds is None):
@@ -75,6 +77,11 @@ def train_charlm(train_data, val_data, V, *, hidden=100, seq_length=25, batch_si
         raise ValueError(f"seconds must be positive; got {seconds!r}")
     steps = None if steps is None else check_positive_int("steps", steps)
     eval_every = check_positive_int("eval_every", eval_every)
+    hidden, seq_length = check_positive_int("hidden", hidden), check_positive_int("seq_length", seq_length)
+    batch_size = check_positive_int("batch_size", batch_size)
+    for name, value in (("lr", lr), ("max_norm", max_norm)):
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.floating)) or not 0 < value < math.inf:
+            raise ValueError(f"{name} must be a positive finite number; got {value!r}")
     params = init_params(V, hidden, rng, dtype) if params is None else params
     H = check_params(params)["H"]
     streams = make_streams(train_data, batch_size, seq_length)  # (N, S + 1)

@@ -57,6 +57,8 @@ def embedding_backward(dx, cache):
     Returns:
     - dW_embed: (V, D).
     """
+    if not isinstance(cache, EmbeddingCache):
+        raise ValueError(f"cache must be the EmbeddingCache returned by embedding_forward; got {type(cache).__name__}")
     N, T = cache.idx.shape
     dx = check_array("dx", dx, ("N", "T", "D"), {"N": N, "T": T})
     D = dx.shape[2]
@@ -97,6 +99,8 @@ def temporal_affine_backward(dlogits, cache):
     Returns:
     - dh: (N, T, H), dW_hy: (V, H), db_y: (V,).
     """
+    if not isinstance(cache, AffineCache):
+        raise ValueError(f"cache must be the AffineCache returned by temporal_affine_forward; got {type(cache).__name__}")
     N, T, H = cache.h.shape
     dlogits = check_array("dlogits", dlogits, ("N", "T", "V"), {"N": N, "T": T, "V": cache.W_hy.shape[0]})
     V = cache.W_hy.shape[0]
@@ -147,7 +151,11 @@ def softmax_cross_entropy(logits, targets, mask=None, reduction="mean"):
         )
     if mask is not None:
         mask = np.asarray(mask)
-        mask = check_array("mask", mask.astype(logits.dtype) if mask.dtype == bool else mask, ("N", "T"), dims)
+        if mask.dtype == bool or np.issubdtype(mask.dtype, np.integer):
+            mask = mask.astype(logits.dtype)
+        mask = check_array("mask", mask, ("N", "T"), dims)
+        if not np.all((mask == 0) | (mask == 1)):
+            raise ValueError(f"mask must hold only 0s and 1s; got values {np.unique(mask)[:5].tolist()}")
     if reduction not in ("mean", "sum"):
         raise ValueError(f"reduction must be 'mean' or 'sum'; got {reduction!r}")
     rows, cols = np.arange(targets.size), targets.ravel()  # position n*T + t, and its target

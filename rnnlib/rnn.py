@@ -143,6 +143,8 @@ def rnn_scan_forward(xw, h0, W_hh):
     xw = check_array("xw", xw, ("T", "N", "H"), dims)
     h0 = check_array("h0", h0, ("N", "H"), dims)
     W_hh = check_array("W_hh", W_hh, ("H", "H"), dims)
+    if xw.shape[0] == 0:
+        raise ValueError(f"xw must have at least one time step; got shape {xw.shape}")
     hs = np.empty(xw.shape, dtype=np.result_type(xw, h0, W_hh))  # (T, N, H)
     h_prev, W_hh_T = h0, W_hh.T
     for t in range(xw.shape[0]):
@@ -197,10 +199,13 @@ def rnn_forward(x, h0, W_xh, W_hh, b_h):
     x = check_array("x", x, ("N", "T", "D"), dims)
     h0 = check_array("h0", h0, ("N", "H"), dims)
     W_xh, W_hh, b_h = _check_params(W_xh, W_hh, b_h, dims)
+    if x.shape[1] == 0:
+        raise ValueError(f"x must have at least one time step (T >= 1); got shape {x.shape}")
     xw = x.transpose(1, 0, 2) @ W_xh.T  # (T, N, H): the input part of every step in one matmul
     xw += b_h
     hs, scan = rnn_scan_forward(xw, h0, W_hh)  # (T, N, H)
-    return hs.transpose(1, 0, 2), RNNCache(x, scan, W_xh)
+    h = np.ascontiguousarray(hs.transpose(1, 0, 2))  # (N, T, H), a copy: editing it cannot corrupt the cache
+    return h, RNNCache(x, scan, W_xh)
 
 
 def rnn_backward(dh, cache):

@@ -16,8 +16,10 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def refresh(path):
     nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:  # no per-cell timestamps: they would change every diff
+        cell.metadata.pop("execution", None)
     start = time.perf_counter()
-    NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()
+    NotebookClient(nb, timeout=600, kernel_name="python3", record_timing=False, resources={"metadata": {"path": str(path.parent)}}).execute()
     nbformat.write(nb, path)
     print(f"{path.relative_to(ROOT)}: executed in {time.perf_counter() - start:.1f} s")
 

@@ -103,7 +103,7 @@ def test_gradcheck_and_rnn_forward_agree(N, T, V, H):
     grads = charlm_backward(cache)
     errors = gradcheck(lambda **p: charlm_forward(p, idx, targets, h0)[0] * T, params,
                        {k: grads[k] for k in PARAM_NAMES})
-    assert max(errors.values()) < 1e-7, errors
+    assert max(errors.values()) <= 1e-8, errors
     h_ref, _ = rnn_forward(one_hot(idx, V), h0, params["W_xh"], params["W_hh"], params["b_h"])
     np.testing.assert_allclose(cache.hs.transpose(1, 0, 2), h_ref, atol=1e-13)
     np.testing.assert_array_equal(cache.h_last, cache.hs[-1])
@@ -486,3 +486,23 @@ def test_benchmark_runs_briefly():
     rows = run_benchmark("the cat sat on the mat. " * 100, seconds=0.02, hidden=8, seq_length=5, batch_sizes=(2,),
                          loop_dtype="float32")
     assert [r["name"] for r in rows] == ["loop (float32, N=1)", "charlm (float32, N=2)"]
+
+
+@pytest.mark.parametrize("name,value,message", [
+    ("batch_size", 0, "batch_size must be a positive integer"),
+    ("seq_length", -1, "seq_length must be a positive integer"),
+    ("hidden", 0, "hidden must be a positive integer"),
+    ("lr", -1.0, "lr must be a positive finite number"),
+    ("max_norm", float("nan"), "max_norm must be a positive finite number"),
+])
+def test_train_charlm_names_the_bad_argument(name, value, message):
+    data = np.arange(200) % 5
+    with pytest.raises(ValueError, match=message):
+        train_charlm(data, data[:50], 5, steps=1, **{name: value})
+
+
+def test_evaluate_rejects_a_zero_chunk_and_biases_start_at_plus_zero():
+    params = init_params(5, 4)
+    assert all(np.signbit(params[k]).sum() == 0 for k in ("b_h", "b_y"))
+    with pytest.raises(ValueError, match="chunk must be a positive integer"):
+        evaluate(params, np.arange(50) % 5, chunk=0)

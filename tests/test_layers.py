@@ -110,3 +110,38 @@ def test_cross_entropy_on_a_non_contiguous_view():
     loss_c, dlogits_c = softmax_cross_entropy(np.ascontiguousarray(view), targets)
     assert loss == loss_c
     np.testing.assert_array_equal(dlogits, dlogits_c)
+
+
+def test_integer_mask_and_bad_mask_values():
+    rng = np.random.default_rng(6)
+    logits, targets = rng.normal(size=(2, 3, 4)), rng.integers(0, 4, size=(2, 3))
+    mask = np.array([[1, 0, 1], [1, 1, 0]])
+    loss_int, d_int = softmax_cross_entropy(logits, targets, mask)
+    loss_bool, d_bool = softmax_cross_entropy(logits, targets, mask.astype(bool))
+    assert loss_int == loss_bool
+    np.testing.assert_array_equal(d_int, d_bool)
+    assert np.all(d_int[mask == 0] == 0)
+    with pytest.raises(ValueError, match="mask must hold only 0s and 1s"):
+        softmax_cross_entropy(logits, targets, np.full((2, 3), 2))
+
+
+def test_backward_functions_reject_the_wrong_cache():
+    _, affine_cache = temporal_affine_forward(np.zeros((1, 2, 3)), np.zeros((4, 3)), np.zeros(4))
+    _, embed_cache = embedding_forward(np.zeros((1, 2), dtype=int), np.zeros((4, 3)))
+    with pytest.raises(ValueError, match="cache must be the AffineCache"):
+        temporal_affine_backward(np.zeros((1, 2, 4)), embed_cache)
+    with pytest.raises(ValueError, match="cache must be the EmbeddingCache"):
+        embedding_backward(np.zeros((1, 2, 3)), affine_cache)
+
+
+def test_embedding_backward_scatter_branch_for_a_large_vocabulary():
+    rng = np.random.default_rng(7)
+    V = 5000  # N*T*V above the one-hot matmul limit: the scatter-add branch runs
+    idx = rng.integers(0, 50, size=(30, 30))
+    W = rng.normal(size=(V, 3))
+    _, cache = embedding_forward(idx, W)
+    dx = rng.normal(size=(30, 30, 3))
+    expected = np.zeros((V, 3))
+    for (n, t), v in np.ndenumerate(idx):
+        expected[v] += dx[n, t]
+    np.testing.assert_allclose(embedding_backward(dx, cache), expected, atol=1e-12)

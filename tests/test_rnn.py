@@ -148,3 +148,25 @@ def test_backward_rejects_bad_upstream_and_cache():
         rnn_step_backward(np.zeros(5), step_cache)
     with pytest.raises(ValueError, match="cache must be the RNNStepCache"):
         rnn_step_backward(np.zeros((2, 5)), cache)
+
+
+def test_backward_leaves_the_cache_alone_and_h_is_a_copy():
+    rng = np.random.default_rng(5)
+    p = params(rng, 3, 4)
+    x, h0, dh = rng.normal(size=(2, 5, 3)), rng.normal(size=(2, 4)), rng.normal(size=(2, 5, 4))
+    h, cache = rnn_forward(x, h0, **p)
+    before = rnn_backward(dh, cache)
+    snapshot = [np.copy(a) for a in (cache.x, cache.h0, cache.h, cache.W_xh, cache.W_hh)]
+    h[:] = 0.0  # editing the returned states must not change what backward uses
+    after = rnn_backward(dh, cache)
+    for a, b in zip(before, after):
+        np.testing.assert_array_equal(a, b)
+    for a, b in zip(snapshot, (cache.x, cache.h0, cache.h, cache.W_xh, cache.W_hh)):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_forward_rejects_an_empty_sequence():
+    args = {k: np.zeros(s) for k, s in GOOD.items()}
+    args["x"] = np.zeros((2, 0, 4))
+    with pytest.raises(ValueError, match=r"x must have at least one time step \(T >= 1\)"):
+        rnn_forward(**args)
