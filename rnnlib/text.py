@@ -1,11 +1,12 @@
-"""Text as numbers: a character vocabulary with a stable order, and one-hot encoding."""
+"""Text as numbers: a character vocabulary with a stable order, one-hot encoding, corpora and their fixed split."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
 
 import numpy as np
 
-__all__ = ["Vocabulary", "one_hot"]
+__all__ = ["VAL_FRACTION", "Vocabulary", "load_corpus", "load_text", "one_hot", "train_val_split"]
 
 
 def one_hot(idx, V, dtype=np.float64):
@@ -86,8 +87,6 @@ def load_text(path, min_chars=2):
     Raises ValueError with a one-line message for a missing file, a folder, bytes that are not
     UTF-8 (with the byte offset), an empty file or a text shorter than min_chars.
     """
-    from pathlib import Path
-
     path = Path(path)
     if not path.exists():
         raise ValueError(f"text file not found: {str(path)!r}")
@@ -126,6 +125,3 @@ def train_val_split(text, val_fraction=VAL_FRACTION):
         raise ValueError(f"text is too short to split: {len(text)} characters leave {n_val} for validation "
                          f"and {len(text) - n_val} for training; each needs at least 2")
     return text[:len(text) - n_val], text[len(text) - n_val:]
-
-
-__all__ += ["VAL_FRACTION", "load_text", "load_corpus", "train_val_split"]

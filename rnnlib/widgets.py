@@ -6,6 +6,8 @@ rnnlib never needs a browser front end. Pictures are shown as PNGs in Image widg
 Output widget), so that executing a notebook writes no extra cell output.
 """
 
+__all__ = ["forward_step_widget", "truncation_widget", "gradient_decay_widget", "temperature_widget"]
+
 
 def _png(draw, figsize):
     """Render a figure to PNG bytes: draw(fig) fills a new matplotlib Figure of this size."""
