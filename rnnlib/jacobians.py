@@ -153,6 +153,8 @@ def fit_log_slope(norms, start=0):
     log space); start: first distance to include. Returns: float.
     """
     norms = np.asarray(norms, dtype=np.float64)
+    if isinstance(start, bool) or not isinstance(start, (int, np.integer)) or start < 0:
+        raise ValueError(f"start must be a non-negative integer distance; got {start!r}")
     if norms.ndim not in (1, 2) or norms.shape[-1] - start < 2:
         raise ValueError(f"norms must be (K,) or (N, K) with K - start >= 2; got shape {norms.shape}, start={start}")
     if np.any(norms <= 0) or not np.all(np.isfinite(norms)):
@@ -173,6 +175,8 @@ def gradient_norm_curve(sigma_max, nonlinearity="tanh", structure="normal", H=32
     Returns: norms (N, T + 1).
     """
     _check_choice("structure", structure, STRUCTURES)
+    if isinstance(sigma_max, bool) or not isinstance(sigma_max, (int, float, np.floating)) or not 0 < sigma_max < np.inf:
+        raise ValueError(f"sigma_max must be a positive finite number; got {sigma_max!r}")
     rng = np.random.default_rng(seed)
     if structure == "normal":
         W_hh = matrix_with_singular_values(np.full(H, float(sigma_max)), rng)  # (H, H)

@@ -144,8 +144,8 @@ def train_sequence_classifier(rnn_class, task, hidden_size=32, steps=200, batch_
     hidden_size = check_positive_int("hidden_size", hidden_size)
     steps = check_positive_int("steps", steps)
     batch_size = check_positive_int("batch_size", batch_size)
-    if not (isinstance(lr, (int, float)) and lr > 0):
-        raise ValueError(f"lr must be a positive number; got {lr!r}")
+    if isinstance(lr, bool) or not isinstance(lr, (int, float, np.floating)) or not 0 < lr < np.inf:
+        raise ValueError(f"lr must be a positive finite number; got {lr!r}")
     if max_norm is not None and not (isinstance(max_norm, (int, float)) and max_norm > 0):
         raise ValueError(f"max_norm must be a positive number or None; got {max_norm!r}")
     rng = np.random.default_rng(seed)

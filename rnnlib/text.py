@@ -44,7 +44,8 @@ class Vocabulary:
         else:
             symbols = sorted(set(text))
         if not symbols:
-            raise ValueError("text must contain at least one symbol; got an empty text")
+            name = "order" if order is not None else "text"
+            raise ValueError(f"{name} must contain at least one symbol; got an empty {name}")
         self.symbols = tuple(symbols)
         self.index = {s: i for i, s in enumerate(self.symbols)}
 

@@ -203,3 +203,12 @@ def test_bad_inputs_name_the_argument():
         fit_log_slope(np.array([1.0, 0.0, 1.0]))
     with pytest.raises(ValueError, match=r"x must have shape \(N, T, D\)"):
         recurrent_forward(np.zeros((2, 3)), np.zeros((2, 4)), np.zeros((4, 3)), np.eye(4), np.zeros(4), "linear")
+
+
+def test_curve_and_slope_arguments_are_named_in_errors():
+    from rnnlib.jacobians import fit_log_slope, gradient_norm_curve
+
+    with pytest.raises(ValueError, match="sigma_max must be a positive finite number; got -1"):
+        gradient_norm_curve(-1)
+    with pytest.raises(ValueError, match="start must be a non-negative integer distance; got -2"):
+        fit_log_slope(np.ones(5), start=-2)

@@ -81,7 +81,7 @@ def test_bad_inputs_name_the_argument():
         memory_task_batch(MemoryTask(2), 0, rng)
     with pytest.raises(ValueError, match="rng must be a np.random.Generator"):
         memory_task_batch(MemoryTask(2), 3, 0)
-    with pytest.raises(ValueError, match="lr must be a positive number"):
+    with pytest.raises(ValueError, match="lr must be a positive finite number"):
         train_sequence_classifier(torch.nn.RNN, MemoryTask(2), lr=0)
     with pytest.raises(ValueError, match="steps must be a positive integer"):
         train_sequence_classifier(torch.nn.RNN, MemoryTask(2), steps=0)

@@ -75,3 +75,8 @@ def test_test_environment_is_applied():
 
     assert all(os.environ.get(k) == v for k, v in NB_ENV.items())
 
+
+
+def test_empty_order_is_named():
+    with pytest.raises(ValueError, match="order must contain at least one symbol"):
+        Vocabulary(order=[])
