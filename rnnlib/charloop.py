@@ -163,33 +163,38 @@ def _exercise_problem(V=5, H=4, T=6, seed=3):
 def check_step_backward(step_backward):
     """Check a student's one-character backward step against the vectorized rnnlib.charlm.
 
-    Runs loop_loss_and_grads with step_backward on a fixed problem (V=5, H=4, T=6), compares
-    every gradient with charlm_backward and names the ones that are wrong, with their relative
-    error and a hint when the error looks like one of the slides' bugs. Raises AssertionError if
-    any gradient is wrong; prints one line saying all are right otherwise. Returns None.
+    Runs loop_loss_and_grads with step_backward on a fixed problem (V=5, H=4, T=6), each call on
+    copies of its arguments (rnnlib.checkers.call_student refuses a function that changes them),
+    compares every gradient with charlm_backward and names the wrong ones with their relative
+    error, with a hint when the error looks like one of the slides' bugs. Raises AssertionError if
+    any gradient is wrong; otherwise prints one line and returns the largest relative error.
     """
+    from .checkers import call_student, compare_outputs, report_pass
+
     params, inputs, targets, h0 = _exercise_problem()
     _, cache = charlm_forward(params, inputs[None], targets[None], h0[None])
-    want = charlm_backward(cache)
+    want = {f"d{k}": v for k, v in charlm_backward(cache).items() if k in PARAM_NAMES}
+
+    def guarded(dy, h, h_prev, x, dh_next, params):
+        args = {"dy": dy, "h": h, "h_prev": h_prev, "x": x, "dh_next": dh_next, "params": params}
+        return call_student(step_backward, args, "step_backward")
+
     try:
-        _, got, _ = loop_loss_and_grads(params, inputs, targets, h0, step_backward=step_backward)
-    except ValueError as err:
-        raise AssertionError(f"step_backward failed with a shape error ({err}); with V=5 and H=4, "
-                             "dh_prev must come from W_hh, the only (H, H) matrix") from None
-    errors = {k: rel_error(got[k], want[k]) for k in PARAM_NAMES}
-    wrong = [k for k in PARAM_NAMES if errors[k] > 1e-7]
-    if not wrong:
-        print("all five gradients match rnnlib.charlm (rel. errors < 1e-7):", ", ".join(f"d{k}" for k in PARAM_NAMES))
-        return
-    hint = ""
+        _, got, _ = loop_loss_and_grads(params, inputs, targets, h0, step_backward=guarded)
+    except AssertionError as err:
+        if isinstance(err.__cause__, ValueError):  # a shape error inside the student's function
+            raise AssertionError(f"{err}. With V=5 and H=4, dh_prev must come from W_hh, the only (H, H) "
+                                 "matrix") from None
+        raise
+    got = {f"d{k}": got[k] for k in PARAM_NAMES}
     _, tanh_bug, _ = loop_loss_and_grads(params, inputs, targets, h0, bugs={"tanh_grad"})
-    if all(rel_error(got[k], tanh_bug[k]) < 1e-7 for k in PARAM_NAMES):
-        hint = " This is the slides' tanh bug: tanh'(a) = 1 - tanh(a)^2 = 1 - h**2, not 1 - h."
-    elif "W_hy" not in wrong and "b_y" not in wrong:
-        hint = " The output layer is right; look at the path back through tanh and through W_hh."
-    report = ", ".join(f"d{k} (rel. error {errors[k]:.2f})" for k in wrong)
-    right = ", ".join(f"d{k}" for k in PARAM_NAMES if k not in wrong)
-    raise AssertionError(f"wrong: {report}; right: {right or 'none'}.{hint}")
+    through_tanh = ("the output layer is right, so look at the path back through tanh (tanh'(a) = "
+                    "1 - h**2, not 1 - h) and through W_hh.")
+    if all(rel_error(got[f"d{k}"], tanh_bug[k]) < 1e-7 for k in PARAM_NAMES):
+        through_tanh = "this is the slides' tanh bug: tanh'(a) = 1 - tanh(a)^2 = 1 - h**2, not 1 - h."
+    hints = {name: through_tanh for name in ("dW_xh", "dW_hh", "db_h")}
+    errors = compare_outputs("step_backward", got, want, hints=hints)
+    return report_pass("step_backward", want, [errors])
 
 
 def check_adagrad_step(adagrad_step):

@@ -52,6 +52,8 @@ def call_student(fn, args, what):
     def copy(value):
         if isinstance(value, tuple) and hasattr(value, "_fields"):  # a NamedTuple cache: copy each array
             return type(value)(*(copy(v) for v in value))
+        if isinstance(value, dict):  # a parameter dict: copy each array
+            return {k: copy(v) for k, v in value.items()}
         return np.array(value, copy=True) if isinstance(value, np.ndarray) else value
 
     given = {name: copy(value) for name, value in args.items()}
@@ -60,8 +62,12 @@ def call_student(fn, args, what):
     except Exception as exc:  # the student's bug: report it as a failed check, keep the traceback
         raise AssertionError(f"{what} raised {type(exc).__name__}: {exc}") from exc
     for name, value in args.items():
-        fields = value._fields if isinstance(value, tuple) and hasattr(value, "_fields") else None
-        pairs = [(f"{name}.{f}", a, b) for f, a, b in zip(fields, value, given[name])] if fields else [(name, value, given[name])]
+        if isinstance(value, tuple) and hasattr(value, "_fields"):
+            pairs = [(f"{name}.{f}", a, b) for f, a, b in zip(value._fields, value, given[name])]
+        elif isinstance(value, dict):
+            pairs = [(f"{name}[{k!r}]", value[k], given[name].get(k)) for k in value]
+        else:
+            pairs = [(name, value, given[name])]
         for label, before, after in pairs:
             if isinstance(before, np.ndarray) and not np.array_equal(before, after):
                 raise AssertionError(

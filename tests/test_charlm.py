@@ -384,12 +384,20 @@ def test_loop_train_update_bug_diverges_and_correct_one_learns():
 
 
 def test_checkers_give_specific_feedback(capsys):
-    check_step_backward(lambda *a: loop_step_backward(*a))
-    assert "all five gradients match" in capsys.readouterr().out
-    with pytest.raises(AssertionError, match=r"wrong: dW_xh .*dW_hh .*db_h .*right: dW_hy, db_y\. This is the slides' tanh bug"):
+    assert check_step_backward(lambda *a: loop_step_backward(*a)) < 1e-7
+    assert "All 5 outputs (dW_xh, dW_hh, db_h, dW_hy, db_y) match" in capsys.readouterr().out
+    with pytest.raises(AssertionError, match=r"dW_xh is wrong .*dW_hh is wrong .*db_h is wrong .*dW_hy and db_y are "
+                                             r"right\. Hint for dW_xh, dW_hh and db_h: this is the slides' tanh bug"):
         check_step_backward(lambda *a: loop_step_backward(*a, bugs={"tanh_grad"}))
     with pytest.raises(AssertionError, match="dh_prev must come from W_hh"):
         check_step_backward(lambda *a: loop_step_backward(*a, bugs={"dhnext_why"}))
+
+    def in_place(dy, h, h_prev, x, dh_next, params):
+        dh_next += params["W_hy"].T @ dy  # modifies the caller's upstream gradient
+        return loop_step_backward(dy, h, h_prev, x, dh_next - params["W_hy"].T @ dy, params)
+
+    with pytest.raises(AssertionError, match="step_backward changed its argument dh_next in place"):
+        check_step_backward(in_place)
 
     def buggy_update(param, grad, memory, lr):
         memory += grad * grad
