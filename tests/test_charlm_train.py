@@ -1,0 +1,43 @@
+"""Tests for rnnlib.charlm_train: train_charlm."""
+import numpy as np
+import pytest
+
+from rnnlib.charlm import init_params
+from rnnlib.charlm_train import train_charlm
+
+
+def test_training_learns_a_repeating_text_and_is_reproducible():
+    data = np.tile(np.array([0, 1, 2, 2, 3]), 200)  # "hello" * 200 as indices
+    runs = [train_charlm(data[:900], data[900:], 4, hidden=8, seq_length=5, batch_size=4, steps=150,
+                         eval_every=50, rng=np.random.default_rng(0), dtype=np.float64) for _ in range(2)]
+    res = runs[0]
+    assert res.steps == [50, 100, 150] and res.chars == 150 * 4 * 5
+    assert res.val_nats[-1] < 0.1 < res.train_nats[0]  # from ln 4 = 1.39 at step 0
+    assert res.val_nats == runs[1].val_nats
+
+
+def test_training_errors():
+    data = np.zeros(100, dtype=np.int64)
+    with pytest.raises(ValueError, match="exactly one budget"):
+        train_charlm(data, data, 3, steps=1, seconds=1.0)
+    with pytest.raises(ValueError, match="exactly one budget"):
+        train_charlm(data, data, 3)
+    with pytest.raises(ValueError, match="train_data must hold indices"):
+        train_charlm(data + 3, data, 3, hidden=4, seq_length=5, batch_size=2, steps=1)
+    params = init_params(3, 4, np.random.default_rng(0), np.float64)
+    params["W_hy"][0, 0] = np.nan
+    with pytest.raises(FloatingPointError, match="training diverged: the loss is nan at step 0"):
+        train_charlm(data, data, 3, seq_length=5, batch_size=2, steps=3, params=params)
+
+
+@pytest.mark.parametrize("name,value,message", [
+    ("batch_size", 0, "batch_size must be a positive integer"),
+    ("seq_length", -1, "seq_length must be a positive integer"),
+    ("hidden", 0, "hidden must be a positive integer"),
+    ("lr", -1.0, "lr must be a positive finite number"),
+    ("max_norm", float("nan"), "max_norm must be a positive finite number"),
+])
+def test_train_charlm_names_the_bad_argument(name, value, message):
+    data = np.arange(200) % 5
+    with pytest.raises(ValueError, match=message):
+        train_charlm(data, data[:50], 5, steps=1, **{name: value})

@@ -1,0 +1,77 @@
+"""Tests for rnnlib.sampling: next-character probabilities, sampling with a temperature, word hit rate."""
+import numpy as np
+import pytest
+
+from rnnlib import Vocabulary
+from rnnlib.charlm import charlm_forward
+from rnnlib.sampling import next_char_probs, sample
+
+from charlm_helpers import problem
+
+
+def test_next_char_probs_match_forward_and_temperature():
+    vocab = Vocabulary(order="helo")
+    params, *_ = problem(1, 1, 4, 3, seed=4)
+    _, cache = charlm_forward(params, vocab.encode("hel")[None], vocab.encode("ell")[None], np.zeros((1, 3)))
+    p = next_char_probs(params, vocab, "hel")
+    np.testing.assert_allclose(p, cache.probs[-1], atol=1e-12)
+    logp = np.log(p)
+    hot = next_char_probs(params, vocab, "hel", temperature=2.0)
+    np.testing.assert_allclose(hot, np.exp(logp / 2) / np.exp(logp / 2).sum(), atol=1e-12)
+
+
+def test_sample_greedy_seed_and_temperature_statistics():
+    vocab = Vocabulary(order="helo")
+    params, *_ = problem(1, 1, 4, 3, seed=5)
+    greedy = sample(params, vocab, 6, "he", greedy=True)
+    text = "he"
+    for _ in range(6):
+        text += vocab.symbols[int(np.argmax(next_char_probs(params, vocab, text)))]
+    assert greedy == text[2:]
+    assert sample(params, vocab, 0, "h") == ""
+    a = sample(params, vocab, 50, "h", rng=np.random.default_rng(1))
+    assert a == sample(params, vocab, 50, "h", rng=np.random.default_rng(1)) and len(a) == 50
+    # a low temperature repeats the greedy choice more often than a high one
+    cold = sample(params, vocab, 400, "h", temperature=0.1, rng=np.random.default_rng(2))
+    hot = sample(params, vocab, 400, "h", temperature=5.0, rng=np.random.default_rng(2))
+    assert len(set(hot)) == 4 and max(map(cold.count, "helo")) > max(map(hot.count, "helo")) + 100
+
+
+def test_sample_errors():
+    vocab = Vocabulary(order="helo")
+    params, *_ = problem(1, 1, 4, 3)
+    for bad in (0, -1.0, float("nan"), True):
+        with pytest.raises(ValueError, match="temperature must be a finite number > 0"):
+            sample(params, vocab, 5, "h", temperature=bad)
+    with pytest.raises(ValueError, match=r"seed_text contains characters not in the vocabulary: \['x', 'z'\]"):
+        sample(params, vocab, 5, "hzx")
+    with pytest.raises(ValueError, match="seed_text must be a non-empty string"):
+        sample(params, vocab, 5, "")
+    with pytest.raises(ValueError, match="n must be a non-negative integer"):
+        sample(params, vocab, -1, "h")
+    with pytest.raises(ValueError, match="vocab must have V = 4 symbols"):
+        sample(params, Vocabulary("abc"), 5, "a")
+
+
+def test_word_hit_rate():
+    from rnnlib.sampling import word_hit_rate
+
+    reference = "Shall I compare thee to a summer's day?"
+    assert word_hit_rate("shall THEE xq summer's", reference) == pytest.approx(3 / 4)
+    assert word_hit_rate("summer s zz", reference) == 0.0  # "summer's" is one word, "summer" is not
+    assert word_hit_rate("12 ,.;", reference) == 0.0  # no words at all
+    assert word_hit_rate("I a", reference) == 1.0
+    with pytest.raises(ValueError, match="text and reference must be strings"):
+        word_hit_rate(["thee"], reference)
+
+
+def test_sample_statistics_follow_the_probabilities():
+    # the empirical frequency of the first sampled character matches next_char_probs at that temperature
+    vocab = Vocabulary(order="helo")
+    params, *_ = problem(1, 1, 4, 3, seed=9)
+    rng = np.random.default_rng(10)
+    for temperature in (0.5, 2.0):
+        p = next_char_probs(params, vocab, "hel", temperature)
+        draws = [sample(params, vocab, 1, "hel", temperature, rng=rng) for _ in range(2000)]
+        freq = np.array([draws.count(c) for c in "helo"]) / len(draws)
+        np.testing.assert_allclose(freq, p, atol=0.035)  # 3 standard errors at p = 1/2
