@@ -126,6 +126,17 @@ def test_beam_torch_state_matches_numpy():
     np.testing.assert_allclose([r[2] for r in ours], [r[2] for r in theirs], rtol=1e-12)
 
 
+def test_greedy_and_sampling_accept_torch_logits_that_require_grad():
+    np_step, np_state = rnn_step(V=4, seed=4)
+    t_step, t_state = rnn_step(V=4, seed=4, use_torch=True)
+    grad_step = lambda tokens, state: (lambda z, s: (z.clone().requires_grad_(True), s))(*t_step(tokens, state))
+    states = lambda s: tuple(x.repeat(5, 1) if torch.is_tensor(x) else np.repeat(x, 5, axis=0) for x in s)
+    np.testing.assert_array_equal(greedy_decode(grad_step, states(t_state), 1, 6, end_token=END),
+                                  greedy_decode(np_step, states(np_state), 1, 6, end_token=END))
+    np.testing.assert_array_equal(sample_decode(grad_step, states(t_state), 1, 6, rng=5),
+                                  sample_decode(np_step, states(np_state), 1, 6, rng=5))
+
+
 def test_length_normalization_changes_the_winner():
     # From START: END 0.5 or A 0.5. Then A 0.95 twice, then END 0.95 (the rest split between B and END).
     # [END]: log 0.5 = -0.693 over 1 token; [A, A, A, END]: log 0.5 + 3 log 0.95 = -0.847 over 4 tokens.
