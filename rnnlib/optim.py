@@ -23,6 +23,8 @@ step is m_hat / sqrt(v_hat) = g / |g|: every parameter moves by lr against the s
 """
 from __future__ import annotations
 
+from decimal import Decimal
+
 import numpy as np
 
 from ._validate import check_array, check_number, check_param_dict
@@ -132,18 +134,21 @@ class Adam(Optimizer):
         self.betas = (check_number("betas[0]", betas[0], 0, 1, high_open=True),
                       check_number("betas[1]", betas[1], 0, 1, high_open=True))
         self.eps = check_number("eps", eps, 0)
+        # 1 - b computed in decimal, so that betas (0.9, 0.999) weigh the new gradient by exactly the
+        # floats 0.1 and 0.001, as a hand-written loop would (1 - 0.9 in binary is 0.09999999999999998).
+        self._weights = tuple(float(Decimal(1) - Decimal(repr(b))) for b in self.betas)
         super().__init__(params, lr)
 
     def _init_state(self, param):
         return {"m": np.zeros_like(param), "v": np.zeros_like(param)}
 
     def _update(self, name, param, grad, state):
-        b1, b2 = self.betas
+        (b1, b2), (w1, w2) = self.betas, self._weights
         m, v = state["m"], state["v"]
         m *= b1
-        m += (1 - b1) * grad
+        m += w1 * grad
         v *= b2
-        v += (1 - b2) * grad * grad
+        v += w2 * (grad * grad)
         m_hat = m / (1 - b1 ** self.t)
         v_hat = v / (1 - b2 ** self.t)
         param -= self.lr * m_hat / (np.sqrt(v_hat) + self.eps)

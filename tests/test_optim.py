@@ -113,6 +113,17 @@ def test_adam_constant_gradient_moves_lr_per_step_and_state_is_uncorrected():
     np.testing.assert_allclose(opt.state["w"]["v"], (1 - 0.999 ** 10) * g["w"] ** 2, rtol=1e-12)
 
 
+def test_adam_moments_weigh_the_new_gradient_by_one_minus_beta_as_written():
+    # betas (0.9, 0.999): m = 0.1 g and v = 0.001 g^2 after one step, with the floats 0.1 and 0.001
+    # (not 1 - 0.9 = 0.09999999999999998), so a hand-written loop and Adam agree to the last bit.
+    g = np.random.default_rng(4).normal(size=6)
+    p = {"w": np.zeros(6)}
+    opt = Adam(p, lr=0.01)
+    opt.step({"w": g})
+    np.testing.assert_array_equal(opt.state["w"]["m"], 0.1 * g)
+    np.testing.assert_array_equal(opt.state["w"]["v"], 0.001 * g ** 2)
+
+
 def test_adam_is_invariant_to_gradient_scale():
     # With eps = 0, multiplying every gradient by c > 0 multiplies m by c and v by c^2: the step is unchanged.
     a, grads = start(1)
