@@ -4,22 +4,77 @@ Each wrapper builds controls, connects them to a drawing function from another r
 and returns the widget to display. ipywidgets is imported inside the functions, so importing
 rnnlib never needs a browser front end. Pictures are shown as PNGs in Image widgets (not in an
 Output widget), so that executing a notebook writes no extra cell output.
+
+What a student sees:
+- pictures are rendered at 2x (HIDPI_SCALE) and shown at their natural size (DISPLAY_DPI CSS
+  pixels per figure inch, never stretched, shrunk only to fit a narrow page), so they are sharp on
+  HiDPI screens;
+- slider descriptions are never cut off (description_width "initial");
+- every widget's text form is one line saying what it is and "run the cell to explore": that is what
+  a notebook shows before its cells run (tests/refresh_notebooks.py stores only that text form).
 """
+import functools
 
 __all__ = ["forward_step_widget", "truncation_widget", "gradient_decay_widget", "temperature_widget"]
 
+DISPLAY_DPI = 80  # CSS pixels per figure inch: a (9, 3.4) inch figure is shown 720 x 272 px
+HIDPI_SCALE = 2  # pictures hold HIDPI_SCALE device pixels per CSS pixel
+FULL_LABEL = {"description_width": "initial"}  # a control's description is never truncated
+
 
 def _png(draw, figsize):
-    """Render a figure to PNG bytes: draw(fig) fills a new matplotlib Figure of this size."""
+    """Render a figure to PNG bytes: draw(fig) fills a new matplotlib Figure of this size (inches).
+
+    The PNG is figsize * DISPLAY_DPI * HIDPI_SCALE pixels; _image shows it at figsize * DISPLAY_DPI.
+    """
     import io
 
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=figsize, dpi=80)
+    dpi = DISPLAY_DPI * HIDPI_SCALE
+    fig = Figure(figsize=figsize, dpi=dpi)
     draw(fig)
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png")
+    fig.savefig(buffer, format="png", dpi=dpi)
     return buffer.getvalue()
+
+
+def image_layout(figsize):
+    """Layout keyword arguments that show a _png picture of this figsize at its natural CSS size.
+
+    Width figsize[0] * DISPLAY_DPI px (the height follows the aspect ratio), at most the page's
+    width, and aligned left instead of stretched across the output area.
+    """
+    return {"width": f"{round(figsize[0] * DISPLAY_DPI)}px", "max_width": "100%", "height": "auto",
+            "align_self": "flex-start"}
+
+
+def _image(figsize):
+    import ipywidgets as widgets
+
+    return widgets.Image(format="png", layout=widgets.Layout(**image_layout(figsize)))
+
+
+@functools.cache
+def _explorer_class():
+    import ipywidgets as widgets
+
+    class Explorer(widgets.VBox):
+        """A VBox whose text form is a one-line summary (shown where the live widget cannot be)."""
+
+        summary = "[interactive widget: run the cell to explore]"
+
+        def __repr__(self):
+            return self.summary
+
+    return Explorer
+
+
+def explorer(children, what):
+    """A VBox of these children whose text form reads "[interactive widget: <what>; run the cell to explore]"."""
+    box = _explorer_class()(children)
+    box.summary = f"[interactive widget: {what}; run the cell to explore]"
+    return box
 
 
 def forward_step_widget(word="dog", t=1):
@@ -29,6 +84,10 @@ def forward_step_widget(word="dog", t=1):
     rnnlib.trace.dogs_trace(word)), shown as a PNG in an Image widget, so that executing the
     notebook writes no extra cell output. A word with letters outside d, o, g, s (or an empty
     word) shows the ValueError's message in the status line instead of a traceback.
+
+    The slider remembers the step the student chose: a shorter word pulls it down to the word's
+    length, and a longer word brings it back (typing "d", "do", "dog" keeps step 3). Every redraw
+    reads the word and the step from the controls at that moment, never from the change event.
 
     Inputs: word, the initial word; t, the initial step (1-based; clamped to 1..len(word)).
     Returns: ipywidgets.VBox whose children are (HBox(slider, text), status HTML, Image).
@@ -40,10 +99,12 @@ def forward_step_widget(word="dog", t=1):
     from .plotting import draw_forward_step
     from .trace import dogs_trace
 
-    slider = widgets.IntSlider(value=t, min=1, max=max(len(word), t, 1), description="step t")
-    text = widgets.Text(value=word, description="word")
+    figsize = (9, 3.4)
+    slider = widgets.IntSlider(value=t, min=1, max=max(len(word), t, 1), description="step t", style=FULL_LABEL)
+    text = widgets.Text(value=word, description="word", style=FULL_LABEL)
     status = widgets.HTML(value="")
-    image = widgets.Image(format="png")
+    image = _image(figsize)
+    chosen = [slider.value]  # the step the student asked for, kept while a word is too short for it
     busy = []  # non-empty while we move the slider ourselves, so its callback does not redraw twice
 
     def redraw(_change=None):
@@ -56,16 +117,24 @@ def forward_step_widget(word="dog", t=1):
             return
         busy.append(True)
         try:
-            slider.max = len(trace.word)  # also pulls slider.value down into 1..T
+            slider.max = len(trace.word)  # a shorter word pulls slider.value down into 1..T ...
+            slider.value = min(chosen[0], slider.max)  # ... and a longer one brings back the chosen step
         finally:
             busy.pop()
-        image.value = _png(lambda fig: draw_forward_step(trace, slider.value, fig=fig), (9, 3.4))
+        step = slider.value  # the latest step and word, read now
+        image.value = _png(lambda fig: draw_forward_step(trace, step, fig=fig), figsize)
         status.value = ""
 
-    slider.observe(redraw, names="value")
+    def step_moved(change):
+        if not busy:
+            chosen[0] = change["new"]
+            redraw()
+
+    slider.observe(step_moved, names="value")
     text.observe(redraw, names="value")
     redraw()
-    return widgets.VBox([widgets.HBox([slider, text]), status, image])
+    return explorer([widgets.HBox([slider, text]), status, image],
+                    "one step of the dogs RNN, with a step slider and a word box")
 
 
 def truncation_widget(T, curves, k=4):
@@ -83,15 +152,16 @@ def truncation_widget(T, curves, k=4):
 
     from .truncation import draw_truncation
 
-    slider = widgets.IntSlider(value=min(max(k, 1), T), min=1, max=T, description="k")
-    image = widgets.Image(format="png")
+    figsize = (10, 4)
+    slider = widgets.IntSlider(value=min(max(k, 1), T), min=1, max=T, description="k", style=FULL_LABEL)
+    image = _image(figsize)
 
     def redraw(_change=None):
-        image.value = _png(lambda fig: draw_truncation(slider.value, T, curves, fig=fig), (10, 4))
+        image.value = _png(lambda fig: draw_truncation(slider.value, T, curves, fig=fig), figsize)
 
     slider.observe(redraw, names="value")
     redraw()
-    return widgets.VBox([slider, image])
+    return explorer([slider, image], "the gradient paths truncated BPTT keeps, with a slider for k")
 
 
 def gradient_decay_widget(sigma_max=1.0, nonlinearity="tanh", structure="normal"):
@@ -109,22 +179,24 @@ def gradient_decay_widget(sigma_max=1.0, nonlinearity="tanh", structure="normal"
 
     from . import jacobians
 
-    slider = widgets.FloatSlider(value=sigma_max, min=0.1, max=2.5, step=0.05, description="σ_max")
+    figsize = (7, 3.6)
+    slider = widgets.FloatSlider(value=sigma_max, min=0.1, max=2.5, step=0.05, description="σ_max", style=FULL_LABEL)
     nonlin = widgets.ToggleButtons(options=list(jacobians.NONLINEARITIES), value=nonlinearity)
     struct = widgets.ToggleButtons(options=list(jacobians.STRUCTURES), value=structure)
-    image = widgets.Image(format="png")
+    image = _image(figsize)
 
     def redraw(_change=None):
         def draw(fig):
             jacobians.draw_gradient_decay(fig.add_subplot(), slider.value, nonlin.value, struct.value)
             fig.tight_layout()
 
-        image.value = _png(draw, (7, 3.6))
+        image.value = _png(draw, figsize)
 
     for control in (slider, nonlin, struct):
         control.observe(redraw, names="value")
     redraw()
-    return widgets.VBox([widgets.HBox([slider, nonlin, struct]), image])
+    return explorer([widgets.HBox([slider, nonlin, struct]), image],
+                    "gradient norm vs distance, with a σ_max slider and two toggles")
 
 
 def temperature_widget(params, vocab, seed_text, temperature=1.0, n=200, seed=0):
@@ -144,7 +216,8 @@ def temperature_widget(params, vocab, seed_text, temperature=1.0, n=200, seed=0)
 
     from .charplots import temperature_sample_text
 
-    slider = widgets.FloatSlider(value=temperature, min=0.1, max=2.0, step=0.05, description="temperature")
+    slider = widgets.FloatSlider(value=temperature, min=0.1, max=2.0, step=0.05, description="temperature",
+                                 style=FULL_LABEL)
     text = widgets.HTML(value="")
 
     def redraw(_change=None):
@@ -153,4 +226,4 @@ def temperature_widget(params, vocab, seed_text, temperature=1.0, n=200, seed=0)
 
     slider.observe(redraw, names="value")
     redraw()
-    return widgets.VBox([slider, text])
+    return explorer([slider, text], "text sampled from the trained model, with a temperature slider")
