@@ -83,3 +83,16 @@ def test_every_notebook_imports_rnnlib():
     for path in NOTEBOOKS:
         source = "".join("".join(c["source"]) for c in json.loads(path.read_text())["cells"] if c["cell_type"] == "code")
         assert re.search(r"^\s*(from rnnlib|import rnnlib)", source, re.M), path.name
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_widgets_are_stored_as_their_text_form(path):
+    """No widget view or state that cannot render before the cell runs (tests/refresh_notebooks.py strips them)."""
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    assert "widgets" not in nb["metadata"], f"{path.name} stores widget state: run tests/refresh_notebooks.py"
+    for i, cell in enumerate(nb["cells"]):
+        for out in cell.get("outputs", []):
+            assert "application/vnd.jupyter.widget-view+json" not in out.get("data", {}), (
+                f"{path.name} cell {i} stores a widget view: run tests/refresh_notebooks.py")
+            text = "".join(out.get("data", {}).get("text/plain", []))
+            assert not re.match(r"(VBox|HBox)\(children=", text), f"{path.name} cell {i}: a widget's raw repr"

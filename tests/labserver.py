@@ -1,0 +1,110 @@
+"""A private JupyterLab server for the browser test: a temporary copy of notebooks/, its own settings,
+workspaces and runtime folders, a free 127.0.0.1 port and a random token. Stopping it stops only this
+server and the kernels it started.
+
+    with LabServer(ROOT / "notebooks") as lab:
+        page.goto(lab.url("01_forward_pass.ipynb"))
+"""
+import json
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import nbenv
+
+# Settings a student would not change but a test must: no news or update pop-ups (they need the
+# network), and every cell rendered (the default only renders cells near the viewport).
+SETTINGS = {
+    "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {"fetchNews": "false", "checkForUpdates": False},
+    "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
+}
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class LabServer:
+    """JupyterLab over a temporary copy of a notebooks folder (a context manager)."""
+
+    def __init__(self, notebooks, start_timeout=90):
+        self.source = Path(notebooks)
+        self.start_timeout = start_timeout
+        self.token = secrets.token_hex(16)
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+
+    def __enter__(self):
+        self.tmp = Path(tempfile.mkdtemp(prefix="rnn-course-lab-"))
+        self.root = self.tmp / "notebooks"
+        shutil.copytree(self.source, self.root, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+        for name, values in SETTINGS.items():
+            path = self.tmp / "settings" / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(json.dumps(values))
+        env = dict(os.environ, **nbenv.NB_ENV)
+        env.update(JUPYTERLAB_SETTINGS_DIR=str(self.tmp / "settings"), JUPYTERLAB_WORKSPACES_DIR=str(self.tmp / "workspaces"),
+                   JUPYTER_RUNTIME_DIR=str(self.tmp / "runtime"), JUPYTER_CONFIG_DIR=str(self.tmp / "config"))
+        command = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={self.port}",
+                   f"--IdentityProvider.token={self.token}", f"--ServerApp.root_dir={self.root}"]
+        if hasattr(os, "geteuid") and os.geteuid() == 0:
+            command.append("--allow-root")  # containers and CI often run as root
+        self.log = open(self.tmp / "server.log", "wb")
+        self.process = subprocess.Popen(command, env=env, stdout=self.log, stderr=subprocess.STDOUT,
+                                        start_new_session=True)  # its own process group: its kernels only
+        deadline = time.monotonic() + self.start_timeout
+        while True:
+            try:
+                self.api("status")
+                return self
+            except OSError:
+                if self.process.poll() is not None or time.monotonic() > deadline:
+                    self.__exit__(None, None, None)
+                    raise RuntimeError(f"JupyterLab did not start; its log:\n{self.log_text()}") from None
+                time.sleep(0.3)
+
+    def api(self, path, method="GET"):
+        request = urllib.request.Request(f"{self.base}/api/{path}", method=method,
+                                         headers={"Authorization": f"token {self.token}"})
+        with urllib.request.urlopen(request, timeout=10) as response:
+            body = response.read()
+        return json.loads(body) if body else None
+
+    def url(self, notebook):
+        """The notebook's URL: a fresh workspace (?reset), so no old tab starts an extra kernel."""
+        return f"{self.base}/lab/tree/{notebook}?reset&token={self.token}"
+
+    def shutdown_kernels(self):
+        for kernel in self.api("kernels"):
+            self.api(f"kernels/{kernel['id']}", method="DELETE")
+
+    def log_text(self):
+        self.log.flush()
+        return (self.tmp / "server.log").read_text(errors="replace")[-4000:]
+
+    def __exit__(self, *exc):
+        try:
+            if self.process.poll() is None:
+                try:
+                    self.shutdown_kernels()
+                except OSError:
+                    pass
+                self.process.send_signal(signal.SIGTERM)
+                try:
+                    self.process.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    os.killpg(self.process.pid, signal.SIGKILL)  # the group this server started, nothing else
+                    self.process.wait()
+        finally:
+            self.log.close()
+            shutil.rmtree(self.tmp, ignore_errors=True)
