@@ -100,6 +100,7 @@ def peak_memory(params, x, targets, h0, k):
 
     Inputs: as truncated_bptt. Returns: bytes (int) above what was allocated when the call started;
     numpy reports its array buffers to tracemalloc, so this counts the activations actually held.
+    If the caller is already tracing, tracing stays on but its recorded peak is reset.
     """
     started = not tracemalloc.is_tracing()
     if started:
