@@ -188,7 +188,7 @@ def test_checkers_say_not_implemented_yet_for_the_released_placeholder():
     def placeholder(sigma_max, tol):
         raise NotImplementedError()
 
-    with pytest.raises(AssertionError, match="steps_to_shrink is not implemented yet"):
+    with pytest.raises(AssertionError, match="steps_to_shrink: not implemented yet"):
         check_shrink_steps(placeholder)
 
 
