@@ -25,7 +25,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-sync", "--no-first-run"]
 SCREENSHOTS = os.environ.get("RNN_COURSE_SCREENSHOTS")
 WAIT_MS = 120_000  # generous: a loaded 2-core CI machine; nothing here asserts a duration
-RUN_MS = 600_000  # for one cell (02 trains its model for 4000 steps)
+RUN_MS = 1_800_000  # for a run of cells (02 trains its model for 4000 steps); a loaded machine is slow
 
 REQUIRED = os.environ.get("RNN_COURSE_REQUIRE_BROWSER") == "1"  # .ci/run: fail instead of skipping
 try:
@@ -97,6 +97,19 @@ class Notebook:
                 "c => /^\\[\\d+\\]:$/.test(c.querySelector('.jp-InputPrompt').textContent.trim())",
                 arg=cell.element_handle(), timeout=RUN_MS)
             self.wait_idle()
+        return cell
+
+    def run_through(self, source):
+        """Run every code cell from the first one through the cell that contains source (selected with
+        a click and a Shift+click, run with Shift+Enter); wait until that cell has run. Returns it."""
+        cell = self.cell(source)
+        self.page.locator(".jp-Notebook .jp-CodeCell").first.locator(".jp-InputPrompt").click()
+        cell.locator(".jp-InputPrompt").click(modifiers=["Shift"])
+        self.page.keyboard.press("Shift+Enter")
+        self.page.wait_for_function(
+            "c => /^\\[\\d+\\]:$/.test(c.querySelector('.jp-InputPrompt').textContent.trim())",
+            arg=cell.element_handle(), timeout=RUN_MS)
+        self.wait_idle()
         return cell
 
     def check_clean(self):
@@ -253,9 +266,7 @@ def test_forward_step_widget(open_notebook):
 
 def test_temperature_widget(open_notebook):
     nb = open_notebook("02_char_rnn.ipynb")
-    # setup, the corpus, its vocabulary and split, the training run, then the widget
-    cell = nb.run("from rnnlib.widgets import temperature_widget", 'load_corpus("sonnets_gut.txt")',
-                  "vocab = Vocabulary(sonnets)", "def take_sample(", "widget = temperature_widget(")
+    cell = nb.run_through("widget = temperature_widget(")  # it needs the model trained above it
     widget = cell.locator(".jp-OutputArea-output .widget-vbox").first
     widget.locator(".widget-html pre").wait_for(state="attached", timeout=WAIT_MS)
     slider = widget.locator(".widget-slider")
@@ -277,9 +288,7 @@ def test_temperature_widget(open_notebook):
 
 def test_truncation_widget(open_notebook):
     nb = open_notebook("03_bptt.ipynb")
-    # setup, the trained model, the batch, the truncation curves, then the widget
-    cell = nb.run("from rnnlib.widgets import truncation_widget", "H_big, T_big = 32, 48", "starts = [0, 10, 20, 30]",
-                  "curves = {name: truncation_curve(", "truncation_widget(T_big, curves, k=8)")
+    cell = nb.run_through("truncation_widget(T_big, curves, k=8)")  # it needs the curves measured above it
     widget = cell.locator(".jp-OutputArea-output .widget-vbox").first
     widget.locator("img.widget-image").wait_for(state="attached", timeout=WAIT_MS)
     slider = widget.locator(".widget-slider")
