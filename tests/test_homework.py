@@ -1,0 +1,95 @@
+"""Homework: the spec finds every exercise, release hides solutions and hidden tests, the traps and
+fresh imports work, and a fixture class grades exactly as expected (tests/homework_fixtures)."""
+import re
+import subprocess
+import sys
+import types
+
+import nbformat
+import numpy as np
+import pytest
+
+from rnnlib.bptt import step_caches
+from rnnlib.homework import hidden
+from rnnlib.homework.release import assemble, exercise_cells
+from rnnlib.homework.spec import HOMEWORK, NOTEBOOKS, get_homework
+
+KEYS = sorted(HOMEWORK)
+
+
+def test_every_notebook_with_solutions_has_a_spec_entry():
+    with_solutions = {p.name for p in NOTEBOOKS.glob("*.ipynb") if "### BEGIN SOLUTION" in p.read_text()}
+    assert with_solutions == {hw.path.name for hw in HOMEWORK.values()}
+
+
+@pytest.mark.parametrize("key", KEYS)
+def test_spec_covers_every_solution_cell_and_adds_one_grade_cell_each(key):
+    homework = HOMEWORK[key]
+    nb = nbformat.read(homework.path, as_version=4)
+    solution_cells = {i for i, c in enumerate(nb.cells) if c.cell_type == "code" and "### BEGIN SOLUTION" in c.source}
+    assert {exercise_cells(nb, ex)[0] for ex in homework.exercises} == solution_cells
+    built = assemble(homework)
+    meta = [c.metadata.get("nbgrader") for c in built.cells if "nbgrader" in c.metadata]
+    grades = {m["grade_id"]: m["points"] for m in meta if m["grade"]}
+    assert grades == {ex.function: ex.points for ex in homework.exercises}
+    assert sum(m["solution"] for m in meta) == len(homework.exercises)
+    for i, cell in enumerate(built.cells):  # each grade cell sits right after its exercise's check cell
+        if cell.metadata.get("nbgrader", {}).get("grade"):
+            assert re.search(rf"\b{cell.metadata['nbgrader']['grade_id']}\b", built.cells[i - 1].source)
+
+
+def test_get_homework_names_the_choices():
+    assert get_homework(4) is HOMEWORK["04"]
+    with pytest.raises(ValueError, match=r"notebook must be one of .*'01'"):
+        get_homework("01")
+
+
+def test_traps_catch_aliases_and_default_arguments_and_restore():
+    from rnnlib import clipping
+
+    alias = clipping.clip_by_global_norm
+    sneaky = types.FunctionType((lambda g, m, f=clipping.clip_by_global_norm: f(g, m)).__code__, {}, "sneaky",
+                                (clipping.clip_by_global_norm,))
+    grads = [np.ones(3)]
+    with hidden.traps(["rnnlib.clipping:clip_by_global_norm"]):
+        for call in (alias, sneaky, clipping.clip_by_global_norm):
+            with pytest.raises(RuntimeError, match="write your own code: rnnlib.clipping.clip_by_global_norm"):
+                call(grads, 1.0)
+    clipped, norm = alias(grads, 1.0)  # restored, defaults included
+    assert norm == pytest.approx(np.sqrt(3)) and np.allclose(clipped[0], 1 / (np.sqrt(3) + 1e-6))
+
+
+def test_fresh_modules_ignore_a_checker_patched_in_the_kernel(monkeypatch):
+    import rnnlib.checkers
+
+    monkeypatch.setattr(rnnlib.checkers, "check_clip_by_norm", lambda fn: 0.0)
+    before = dict(sys.modules)
+    fresh = hidden.fresh_modules(["rnnlib.checkers"])["rnnlib.checkers"]
+    assert fresh is not rnnlib.checkers and sys.modules == before
+    with pytest.raises(AssertionError, match="clip_by_norm"):
+        fresh.check_clip_by_norm(lambda grads, max_norm: list(grads))
+
+
+@pytest.mark.parametrize("key", KEYS)
+def test_hidden_tests_pass_the_reference_and_fail_a_wrong_answer(key, capsys):
+    """Run every grade cell's hidden part in-process on the notebook's own solutions, then on a wrong one."""
+    homework = HOMEWORK[key]
+    nb = nbformat.read(homework.path, as_version=4)
+    namespace = {"np": np, "step_caches": step_caches}  # what the solution cells use from the setup cell
+    for ex in homework.exercises:
+        exec(nb.cells[exercise_cells(nb, ex)[0]].source, namespace)
+    for ex in homework.exercises:
+        spec = dict(function=ex.function, test=ex.test, checker=ex.checker, references=list(ex.references),
+                    uses=dict(ex.uses))
+        hidden.grade(namespace=namespace, **spec)
+        right = namespace[ex.function]
+        namespace[ex.function] = lambda *args: (_ for _ in ()).throw(ValueError("wrong"))
+        with pytest.raises(AssertionError):
+            hidden.grade(namespace=namespace, **spec)
+        namespace[ex.function] = right
+    assert "the graded tests pass" in capsys.readouterr().out
+
+
+def test_cli_help_names_both_commands():
+    result = subprocess.run([sys.executable, "-m", "rnnlib.homework", "--help"], capture_output=True, text=True)
+    assert result.returncode == 0 and "release" in result.stdout and "grade" in result.stdout
