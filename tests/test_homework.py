@@ -93,3 +93,17 @@ def test_hidden_tests_pass_the_reference_and_fail_a_wrong_answer(key, capsys):
 def test_cli_help_names_both_commands():
     result = subprocess.run([sys.executable, "-m", "rnnlib.homework", "--help"], capture_output=True, text=True)
     assert result.returncode == 0 and "release" in result.stdout and "grade" in result.stdout
+
+
+def test_each_exercise_is_graded_on_its_own():
+    """03's BPTT loop calls the student's step; a wrong step must not cost the loop's points."""
+    homework = HOMEWORK["03"]
+    nb = nbformat.read(homework.path, as_version=4)
+    namespace = {"np": np, "step_caches": step_caches}
+    for ex in homework.exercises:
+        exec(nb.cells[exercise_cells(nb, ex)[0]].source, namespace)
+    namespace["my_rnn_step_backward"] = wrong_step = lambda dh_next, cache: (0, 0, 0, 0, 0)
+    loop = next(ex for ex in homework.exercises if ex.function == "my_rnn_backward")
+    hidden.grade(function=loop.function, test=loop.test, checker=loop.checker, references=list(loop.references),
+                 uses=dict(loop.uses), namespace=namespace)
+    assert namespace["my_rnn_step_backward"] is wrong_step  # put back afterwards
