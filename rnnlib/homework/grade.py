@@ -3,7 +3,8 @@
 Statuses (the `status` column), so that a broken submission never looks like an honest zero:
 - graded: the notebook ran; points per exercise as nbgrader scored the grade cells.
 - timed out: a cell ran longer than the timeout (nbgrader interrupted it); the points of the
-  exercises that still passed are kept, the `detail` column names the cell.
+  exercises that still passed are kept, the `detail` column names the cell (no points if the kernel
+  ignored the interrupt).
 - could not be read: not a notebook (truncated or invalid JSON, no .ipynb, several); no points.
 - crashed: the kernel died (e.g. os._exit, a segfault, out of memory) or nbgrader failed; no points.
 """
@@ -104,14 +105,15 @@ def _error_lines(nb, homework):
     return timeouts, failed
 
 
-def _crash_reason(result):
+def _failure(result):
+    """(status, reason) of an autograde run that did not finish."""
     text = (result.get("error") or "") + "\n" + (result.get("log") or "")
     if "DeadKernelError" in text or "Kernel died" in text:
-        return "the kernel died (os._exit, a segfault or out of memory?)"
+        return "crashed", "the kernel died (os._exit, a segfault or out of memory?)"
     if "UnresponsiveKernelError" in text or "became unresponsive" in text:
-        return "the kernel did not answer an interrupt after the timeout"
+        return "timed out", "a cell ran past the timeout and the kernel ignored the interrupt"
     lines = [line for line in text.splitlines() if line.strip()]
-    return "nbgrader failed: " + (lines[-1][:200] if lines else "no log")
+    return "crashed", "nbgrader failed: " + (lines[-1][:200] if lines else "no log")
 
 
 def _grade_one(api, root, homework, student, path):
@@ -126,7 +128,8 @@ def _grade_one(api, root, homework, student, path):
     result = api.autograde(homework.assignment, student)
     graded = root / "autograded" / student / homework.assignment / homework.path.name
     if not result["success"] or not graded.exists():
-        return "crashed", None, _crash_reason(result)
+        status, reason = _failure(result)
+        return status, None, reason
     with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
         notebook = gb.find_submission_notebook(homework.path.stem, homework.assignment, student)
         points = {g.name: float(g.score) for g in notebook.grades}
