@@ -107,3 +107,22 @@ def test_each_exercise_is_graded_on_its_own():
     hidden.grade(function=loop.function, test=loop.test, checker=loop.checker, references=list(loop.references),
                  uses=dict(loop.uses), namespace=namespace)
     assert namespace["my_rnn_step_backward"] is wrong_step  # put back afterwards
+
+
+def test_collect_submissions_and_failure_statuses(tmp_path):
+    from rnnlib.homework.grade import _failure, collect_submissions, grade
+
+    (tmp_path / "bob").mkdir()
+    for name in ("a.ipynb", "b.ipynb"):
+        (tmp_path / "bob" / name).write_text("{}")
+    (tmp_path / "carol x.ipynb").write_text("{}")
+    (tmp_path / "notes.txt").write_text("not a submission")
+    assert collect_submissions(tmp_path) == [
+        ("bob", None, "the folder holds 2 notebooks, expected 1"), ("carol_x", tmp_path / "carol x.ipynb", "")]
+    assert _failure({"error": "nbclient.exceptions.DeadKernelError: Kernel died"})[0] == "crashed"
+    assert _failure({"log": "the kernel became unresponsive"})[0] == "timed out"
+    assert _failure({"error": "KeyError: 'x'"}) == ("crashed", "nbgrader failed: KeyError: 'x'")
+    with pytest.raises(ValueError, match="submissions must be a folder"):
+        collect_submissions(tmp_path / "carol x.ipynb")
+    with pytest.raises(ValueError, match="timeout must be a positive number of seconds; got 0"):
+        grade("04", tmp_path, tmp_path / "g.csv", timeout=0)
