@@ -104,7 +104,9 @@ def _create_gradebook(db_url):
 @contextlib.contextmanager
 def course(homework, timeout=60):
     """A private nbgrader course folder with the assignment generated; yields (api, root, homework)."""
+    from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
     from nbgrader.apps import NbGraderAPI
+    from nbgrader.preprocessors import ClearHiddenTests, GetGrades
     from nbgrader.coursedir import CourseDirectory
     from traitlets.config import Config
 
@@ -122,6 +124,8 @@ def course(homework, timeout=60):
         config.Execute.timeout = max(1, math.ceil(timeout))  # nbgrader takes whole seconds
         config.ClearSolutions.code_stub = {"python": STUB}
         config.Exchange.root = str(root / "exchange")
+        # feedback shows the graded notebook and its errors, not the hidden part's source
+        config.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, CSSHTMLHeaderPreprocessor]
         (root / "nbgrader_config.py").write_text(
             f"c = get_config()  # written for the record; the API gets the same settings directly\n"
             f"c.CourseDirectory.root = {str(root)!r}\nc.Execute.timeout = {max(1, math.ceil(timeout))}\n")
