@@ -35,6 +35,8 @@ __all__ = [
 ]
 
 TOL = 1e-7  # a correct float64 implementation is within ~1e-15 of rnnlib's
+NOT_IMPLEMENTED = ("{what}: not implemented yet. Replace `raise NotImplementedError()` in the exercise cell "
+                   "with your code, run that cell, then run this check again.")
 
 
 def _join(names):
@@ -47,7 +49,8 @@ def call_student(fn, args, what):
 
     Inputs: fn, the student's function; args: dict name -> argument (arrays and caches), in call
     order; what: the function's name for messages.
-    Returns: whatever fn returns. Raises AssertionError if fn raises or modifies an argument in place.
+    Returns: whatever fn returns. Raises AssertionError if fn raises or modifies an argument in place;
+    NotImplementedError (an unanswered exercise) becomes "<what>: not implemented yet".
     """
     def copy(value):
         if isinstance(value, tuple) and hasattr(value, "_fields"):  # a NamedTuple cache: copy each array
@@ -59,6 +62,8 @@ def call_student(fn, args, what):
     given = {name: copy(value) for name, value in args.items()}
     try:
         out = fn(*given.values())
+    except NotImplementedError:  # the released (student) notebook: the solution lines are not written yet
+        raise AssertionError(NOT_IMPLEMENTED.format(what=what)) from None
     except Exception as exc:  # the student's bug: report it as a failed check, keep the traceback
         raise AssertionError(f"{what} raised {type(exc).__name__}: {exc}") from exc
     for name, value in args.items():
