@@ -10,11 +10,13 @@ import numpy as np
 import pytest
 
 from rnnlib.bptt import step_caches
+from rnnlib.rnn import rnn_step_backward
 from rnnlib.homework import hidden
 from rnnlib.homework.release import assemble, exercise_cells
 from rnnlib.homework.spec import HOMEWORK, NOTEBOOKS, get_homework
 
 KEYS = sorted(HOMEWORK)
+SETUP = {"np": np, "step_caches": step_caches, "rnn_step_backward": rnn_step_backward}  # what solution cells use
 
 
 def test_every_notebook_with_solutions_has_a_spec_entry():
@@ -75,7 +77,7 @@ def test_hidden_tests_pass_the_reference_and_fail_a_wrong_answer(key, capsys):
     """Run every grade cell's hidden part in-process on the notebook's own solutions, then on a wrong one."""
     homework = HOMEWORK[key]
     nb = nbformat.read(homework.path, as_version=4)
-    namespace = {"np": np, "step_caches": step_caches}  # what the solution cells use from the setup cell
+    namespace = dict(SETUP)
     for ex in homework.exercises:
         exec(nb.cells[exercise_cells(nb, ex)[0]].source, namespace)
     for ex in homework.exercises:
@@ -95,18 +97,31 @@ def test_cli_help_names_both_commands():
     assert result.returncode == 0 and "release" in result.stdout and "grade" in result.stdout
 
 
+def loop_on_my_step(dh, cache):
+    """A student's BPTT loop built on their own my_rnn_step_backward (looked up when called)."""
+    caches, carry = step_caches(cache), np.zeros_like(dh[:, 0])
+    dx, grads = np.zeros(cache.x.shape), None
+    for t in reversed(range(dh.shape[1])):
+        dx[:, t], carry, *step = my_rnn_step_backward(dh[:, t] + carry, caches[t])  # noqa: F821
+        grads = step if grads is None else [g + s for g, s in zip(grads, step)]
+    return (dx, carry, *grads)
+
+
 def test_each_exercise_is_graded_on_its_own():
-    """03's BPTT loop calls the student's step; a wrong step must not cost the loop's points."""
-    homework = HOMEWORK["03"]
-    nb = nbformat.read(homework.path, as_version=4)
-    namespace = {"np": np, "step_caches": step_caches}
-    for ex in homework.exercises:
-        exec(nb.cells[exercise_cells(nb, ex)[0]].source, namespace)
+    """A loop that calls the student's step is graded with the reference step: a wrong step costs only its own points."""
+    loop = next(ex for ex in HOMEWORK["03"].exercises if ex.function == "my_rnn_backward")
+    namespace = loop_on_my_step.__globals__  # the loop looks up my_rnn_step_backward here, as in a kernel
+    namespace["my_rnn_backward"] = loop_on_my_step
     namespace["my_rnn_step_backward"] = wrong_step = lambda dh_next, cache: (0, 0, 0, 0, 0)
-    loop = next(ex for ex in homework.exercises if ex.function == "my_rnn_backward")
-    hidden.grade(function=loop.function, test=loop.test, checker=loop.checker, references=list(loop.references),
-                 uses=dict(loop.uses), namespace=namespace)
-    assert namespace["my_rnn_step_backward"] is wrong_step  # put back afterwards
+    try:
+        with pytest.raises(AssertionError):  # without the substitution the wrong step sinks the loop
+            hidden.grade(function=loop.function, test=loop.test, checker=loop.checker,
+                         references=list(loop.references), uses={}, namespace=namespace)
+        hidden.grade(function=loop.function, test=loop.test, checker=loop.checker,
+                     references=list(loop.references), uses=dict(loop.uses), namespace=namespace)
+        assert namespace["my_rnn_step_backward"] is wrong_step  # put back afterwards
+    finally:
+        del namespace["my_rnn_backward"], namespace["my_rnn_step_backward"]
 
 
 def test_collect_submissions_and_failure_statuses(tmp_path):
