@@ -28,6 +28,24 @@ THREADS = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS
 HIDDEN_PATH = Path(__file__).resolve().parent / "hidden.py"
 
 
+# nbgrader treats these words as delimiters wherever they appear, also in prose that mentions them; such
+# cells get an invisible word joiner for nbgrader, taken out again in the released notebook.
+DELIMITERS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS")
+JOINER = "\u2060"
+
+
+def _defuse(text):
+    for word in DELIMITERS:
+        text = text.replace(word, word.replace(" ", JOINER + " ", 1))
+    return text
+
+
+def _restore(text):
+    for word in DELIMITERS:
+        text = text.replace(word.replace(" ", JOINER + " ", 1), word)
+    return text
+
+
 def exercise_cells(nb, exercise):
     """(solution cell index, check cell index) of an exercise, found by content; ValueError if absent."""
     defines = re.compile(rf"^def {re.escape(exercise.function)}\(", re.M)
@@ -72,6 +90,8 @@ def assemble(homework):
         nb.cells.insert(check + 1, cell)
     for cell in nb.cells:
         cell.pop("id", None)  # nbgrader and nbformat assign fresh ids
+        if "nbgrader" not in cell.metadata:
+            cell.source = _defuse(cell.source)
     nb.nbformat_minor = 4
     return nb
 
@@ -135,7 +155,7 @@ def course(homework, timeout=60):
         api = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
         result = api.generate_assignment(homework.assignment)
         if not result["success"]:
-            raise RuntimeError(f"nbgrader generate_assignment failed:\n{result.get('error') or result.get('log')}")
+            raise RuntimeError(f"nbgrader generate_assignment failed:\n{result.get('log')}\n{result.get('error')}")
         yield api, root, homework
     finally:
         for key, value in saved.items():
@@ -152,5 +172,9 @@ def release(homework, out="release"):
         made = root / "release" / homework.assignment / homework.path.name
         target = Path(out) / homework.assignment / homework.path.name
         target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(made, target)
+        nb = nbformat.read(made, as_version=4)
+        for cell in nb.cells:
+            if "nbgrader" not in cell.metadata:
+                cell.source = _restore(cell.source)
+        nbformat.write(nb, target)
     return target
