@@ -191,15 +191,20 @@ def test_clip_by_norm(student_fn, m, rng):
         checkers.compare_outputs("clip_by_norm", got, want, case=f"hidden, norm {norm:.3g}, max_norm {max_norm:.3g}")
 
 
-def test_decay_slope(student_fn, m, rng):
-    jacobians, checkers = m["rnnlib.jacobians"], m["rnnlib.checkers"]
-    sigmas = np.array([rng.uniform(0.3, 0.8), rng.uniform(0.3, 0.8), rng.uniform(1.2, 1.8)])  # away from 1
-    seed = int(rng.integers(1000))
-    measured = [jacobians.fit_log_slope(jacobians.gradient_norm_curve(float(s), "linear", "normal", seed=seed))
-                for s in sigmas]
-    got = [float(checkers.call_student(student_fn, {"sigma_max": float(s)}, "predict_slope")) for s in sigmas]
-    checkers.compare_outputs("predict_slope", (np.array(got),), {"slope": np.array(measured)},
-                             case="hidden, sigma_max in " + ", ".join(f"{s:.3f}" for s in sigmas))
+def test_shrink_steps(student_fn, m, rng):
+    jacobians = m["rnnlib.jacobians"]
+    for _ in range(3):
+        while True:  # draw cases whose answer is not on a rounding edge (sigma**k == tol)
+            sigma, tol = float(rng.uniform(0.3, 0.9)), float(10 ** rng.uniform(-4, -1))
+            k = np.log(tol) / np.log(sigma)
+            if abs(k - round(k)) > 1e-6:
+                break
+        norms = jacobians.gradient_norm_curve(sigma, "linear", "normal", T=120, seed=int(rng.integers(1000)))
+        measured = int(np.argmax(np.all(norms < tol, axis=0)))  # first distance below tol on every sequence
+        got = student_fn(sigma, tol)
+        if isinstance(got, (bool, np.bool_)) or got != measured:
+            raise AssertionError(f"steps_to_shrink({sigma:.4f}, {tol:.3g}) returned {got!r}; the measured "
+                                 f"distance is {measured}")
 
 
 TESTS = {name[len("test_"):]: fn for name, fn in dict(globals()).items() if name.startswith("test_")}

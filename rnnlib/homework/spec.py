@@ -80,8 +80,8 @@ HOMEWORK = {
     )),
     "04": Homework("04", NOTEBOOKS / "04_vanishing_exploding.ipynb", (
         Exercise("clip_by_norm", 3, "clip_by_norm", "rnnlib.checkers:check_clip_by_norm", CLIP),
-        Exercise("predict_slope", 2, "decay_slope", "rnnlib.checkers:check_decay_prediction",
-                 ("rnnlib.jacobians:fit_log_slope", "rnnlib.jacobians:gradient_norm_curve")),
+        Exercise("steps_to_shrink", 2, "shrink_steps", "rnnlib.checkers:check_shrink_steps",
+                 ("rnnlib.jacobians:gradient_norm_curve", "rnnlib.jacobians:jacobian_norms")),
     )),
 }
 
