@@ -25,7 +25,7 @@ FULL_LABEL = {"description_width": "initial"}  # a control's description is neve
 def _png(draw, figsize):
     """Render a figure to PNG bytes: draw(fig) fills a new matplotlib Figure of this size (inches).
 
-    The PNG is figsize * DISPLAY_DPI * HIDPI_SCALE pixels; _image shows it at figsize * DISPLAY_DPI.
+    The PNG is figsize * DISPLAY_DPI * HIDPI_SCALE pixels; image_widget shows it at figsize * DISPLAY_DPI.
     """
     import io
 
@@ -49,7 +49,11 @@ def image_layout(figsize):
             "align_self": "flex-start"}
 
 
-def _image(figsize):
+def image_widget(figsize):
+    """An empty ipywidgets.Image for _png(draw, figsize) pictures, shown at their natural size (image_layout).
+
+    Use this (with _png and explorer) for every picture widget, so that all of them look alike.
+    """
     import ipywidgets as widgets
 
     return widgets.Image(format="png", layout=widgets.Layout(**image_layout(figsize)))
@@ -103,7 +107,7 @@ def forward_step_widget(word="dog", t=1):
     slider = widgets.IntSlider(value=t, min=1, max=max(len(word), t, 1), description="step t", style=FULL_LABEL)
     text = widgets.Text(value=word, description="word", style=FULL_LABEL)
     status = widgets.HTML(value="")
-    image = _image(figsize)
+    image = image_widget(figsize)
     chosen = [slider.value]  # the step the student asked for, kept while a word is too short for it
     busy = []  # non-empty while we move the slider ourselves, so its callback does not redraw twice
 
@@ -154,7 +158,7 @@ def truncation_widget(T, curves, k=4):
 
     figsize = (10, 4)
     slider = widgets.IntSlider(value=min(max(k, 1), T), min=1, max=T, description="k", style=FULL_LABEL)
-    image = _image(figsize)
+    image = image_widget(figsize)
 
     def redraw(_change=None):
         image.value = _png(lambda fig: draw_truncation(slider.value, T, curves, fig=fig), figsize)
@@ -183,7 +187,7 @@ def gradient_decay_widget(sigma_max=1.0, nonlinearity="tanh", structure="normal"
     slider = widgets.FloatSlider(value=sigma_max, min=0.1, max=2.5, step=0.05, description="σ_max", style=FULL_LABEL)
     nonlin = widgets.ToggleButtons(options=list(jacobians.NONLINEARITIES), value=nonlinearity)
     struct = widgets.ToggleButtons(options=list(jacobians.STRUCTURES), value=structure)
-    image = _image(figsize)
+    image = image_widget(figsize)
 
     def redraw(_change=None):
         def draw(fig):
