@@ -81,15 +81,26 @@ def unit_activations(model, vocab, text, kind="cell", layer=-1):
         raise ValueError(f"kind must be 'cell' or 'hidden'; got {kind!r}")
     if not -model.layers <= layer < model.layers:
         raise ValueError(f"layer must be in [{-model.layers}, {model.layers}); got {layer!r}")
-    was_training = model.training
-    model.eval()
-    x = model.embedding(torch.as_tensor(vocab.encode(text))[None])  # (1, T, D)
-    state, rows = None, []
-    for t in range(len(text)):
-        _, state = model.lstm(x[:, t:t + 1], state)  # state: ((L, 1, H), (L, 1, H))
-        rows.append(state[1 if kind == "cell" else 0][layer, 0])
-    model.train(was_training)
-    return torch.stack(rows).double().numpy()  # (T, H)
+    layer = layer % model.layers
+    x = model.embedding(torch.as_tensor(vocab.encode(text))[None])[0].float()  # (T, D)
+    for k in range(layer + 1):  # one layer at a time: torch.nn.LSTM returns only the last layer's h
+        single = torch.nn.LSTM(x.shape[1], model.hidden, batch_first=True)
+        single.load_state_dict({f"{name}_l0": getattr(model.lstm, f"{name}_l{k}")
+                                for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")})
+        x_in, (x, _) = x, single(x[None])
+        x = h = x[0]  # (T, H)
+    W_ih, W_hh = getattr(model.lstm, f"weight_ih_l{layer}"), getattr(model.lstm, f"weight_hh_l{layer}")
+    b = getattr(model.lstm, f"bias_ih_l{layer}") + getattr(model.lstm, f"bias_hh_l{layer}")  # (4H,)
+    if kind == "hidden":
+        return h.double().numpy()
+    # c_t from the gates, all steps at once: gates = W_ih x_t + W_hh h_{t-1} + b, order i, f, g, o
+    h_prev = torch.cat([torch.zeros(1, model.hidden), h[:-1]])  # (T, H)
+    i, f, g, _ = (x_in @ W_ih.T + h_prev @ W_hh.T + b).chunk(4, dim=1)  # each (T, H)
+    f, ig = torch.sigmoid(f).double().numpy(), (torch.sigmoid(i) * torch.tanh(g)).double().numpy()
+    c = np.zeros_like(f)  # (T, H)
+    for t in range(len(text)):  # c_t = f_t * c_{t-1} + i_t * g_t (elementwise: cheap)
+        c[t] = f[t] * (c[t - 1] if t else 0.0) + ig[t]
+    return c
 
 
 def feature_correlations(acts, features):

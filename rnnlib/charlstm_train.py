@@ -8,7 +8,8 @@ steps, then follows a cosine from lr down to lr/10 over the budget (steps, or wa
 
 `train_charlstm(..., seconds=S)` counts everything inside S: training, the periodic validation on
 a slice of the validation text, and the final validation on all of it (training stops early enough
-to leave time for it, estimated from the timed slice evaluations).
+to leave time for it, estimated from the timed slice evaluations). It always makes at least one
+update, so a budget too small for the evaluations overruns rather than returning an untrained model.
 """
 from __future__ import annotations
 
@@ -116,8 +117,8 @@ def train_charlstm(train_data, val_data, V, *, hidden=256, layers=1, embed=64, s
         elapsed = time.perf_counter() - start
         if steps is not None and step >= steps:
             break
-        if seconds is not None and elapsed + 1.3 * eval_rate * len(val) + 0.5 >= seconds:
-            break  # leave time for the final evaluation on all of val
+        if seconds is not None and step > 0 and elapsed + 1.3 * eval_rate * len(val) + 0.5 >= seconds:
+            break  # leave time for the final evaluation on all of val (but always make one update)
         frac = step / steps if steps else elapsed / seconds
         for group in opt.param_groups:
             group["lr"] = lr_at(frac, lr)
