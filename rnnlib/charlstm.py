@@ -11,7 +11,8 @@ Public pieces (the notebook uses these):
   parallel streams with the state carried from chunk to chunk (no gradients).
 - `save_checkpoint(path, model, vocab)` / `load_checkpoint(path)` -> (model, vocab): float16 weights,
   loaded with `torch.load(..., weights_only=True)`; `CHECKPOINT` is the shipped one in assets/.
-- `sample(model, vocab, n, seed_text, temperature, greedy, generator)`: generated text.
+- `sample(model, vocab, n, seed_text, temperature, greedy, rng)`: generated text, decoded by
+  rnnlib.decoding through `decoding_step(model)` (state (h, c) as (B, L, H) each) and `read_seed`.
 
 Train it with `python -m rnnlib.charlstm --text PATH --seconds 100` (rnnlib.charlstm_cli) or with
 rnnlib.charlstm_train.train_charlstm.
@@ -27,7 +28,8 @@ from torch import nn
 from ._validate import check_positive_int
 from .text import Vocabulary
 
-__all__ = ["CHECKPOINT", "CharLSTM", "evaluate_nats", "load_checkpoint", "sample", "save_checkpoint"]
+__all__ = ["CHECKPOINT", "CharLSTM", "decoding_step", "evaluate_nats", "load_checkpoint", "read_seed", "sample",
+           "save_checkpoint"]
 
 CHECKPOINT = "charlstm_plays.pt"  # in assets/: rnnlib.paths.asset_path(CHECKPOINT)
 FORMAT = "rnnlib.charlstm/1"
@@ -139,35 +141,61 @@ def load_checkpoint(path=None):
     return model.eval(), Vocabulary(order=ckpt["symbols"])
 
 
+def decoding_step(model):
+    """The model as a step function for rnnlib.decoding: step(tokens (B,), state) -> (logits (B, V), state).
+
+    rnnlib.decoding wants the batch on the first axis of every state array, so the state is the
+    LSTM's pair (h, c) with axes swapped to (B, L, H) each. Float32, no gradients.
+    """
+    @torch.inference_mode()
+    def step(tokens, state):
+        h, c = (torch.as_tensor(s).transpose(0, 1).contiguous() for s in state)  # (L, B, H) each
+        logits, (h, c) = model.step(torch.as_tensor(np.asarray(tokens, dtype=np.int64)), (h, c))
+        return logits, (h.transpose(0, 1), c.transpose(0, 1))
+    return step
+
+
 @torch.inference_mode()
-def sample(model, vocab, n, seed_text="\n", temperature=1.0, greedy=False, generator=None):
-    """Generate n characters after reading seed_text (from a zero state).
+def read_seed(model, vocab, seed_text):
+    """Feed seed_text[:-1] from a zero state; return (state for rnnlib.decoding, last seed character's index).
+
+    The decoders of rnnlib.decoding start by feeding one token, here the seed's last character.
+    """
+    if not isinstance(seed_text, str) or not seed_text or any(c not in vocab.index for c in seed_text):
+        raise ValueError(f"seed_text must be a non-empty string of characters in the vocabulary; got {seed_text!r}")
+    zeros = torch.zeros(model.layers, 1, model.hidden)
+    state = (zeros, zeros)
+    if len(seed_text) > 1:
+        _, state = model(torch.as_tensor(vocab.encode(seed_text[:-1]))[None], state)
+    return tuple(s.transpose(0, 1) for s in state), vocab.index[seed_text[-1]]
+
+
+def sample(model, vocab, n, seed_text="\n", temperature=1.0, greedy=False, rng=None):
+    """Generate n characters after reading seed_text (from a zero state), with rnnlib.decoding.
 
     Each step draws the next character from softmax(z / temperature) (greedy: its argmax) and feeds
-    it back in. Pass a torch.Generator for reproducible samples.
+    it back in. rng: np.random.Generator or seed, for reproducible samples.
     Returns: the n generated characters (str, without the seed).
     """
-    n = int(n) if isinstance(n, (int, np.integer)) and not isinstance(n, bool) and n >= 0 else None
-    if n is None:
-        raise ValueError("n must be a non-negative integer number of characters")
+    from .decoding import greedy_decode, sample_decode
+
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
+        raise ValueError(f"n must be a non-negative integer number of characters; got {n!r}")
     if isinstance(temperature, bool) or not isinstance(temperature, (int, float)) \
             or not math.isfinite(temperature) or temperature <= 0:
         raise ValueError(f"temperature must be a finite number > 0 (greedy=True for the limit 0); got {temperature!r}")
-    if not isinstance(seed_text, str) or not seed_text or any(c not in vocab.index for c in seed_text):
-        raise ValueError(f"seed_text must be a non-empty string of characters in the vocabulary; got {seed_text!r}")
+    state, start = read_seed(model, vocab, seed_text)
+    if n == 0:
+        return ""
     was_training = model.training
     model.eval()
-    logits, state = model(torch.as_tensor(vocab.encode(seed_text))[None], None)  # (1, T, V)
-    logits, out = logits[:, -1], []
-    for _ in range(n):
-        if greedy:
-            nxt = logits.argmax(-1)  # (1,)
-        else:
-            nxt = torch.multinomial(torch.softmax(logits / temperature, -1), 1, generator=generator)[:, 0]
-        out.append(int(nxt))
-        logits, state = model.step(nxt, state)
+    step = decoding_step(model)
+    if greedy:
+        out = greedy_decode(step, state, start, int(n))
+    else:
+        out = sample_decode(step, state, start, int(n), temperature, rng=rng)
     model.train(was_training)
-    return vocab.decode(np.array(out, dtype=np.int64))
+    return vocab.decode(out[0])
 
 
 if __name__ == "__main__":  # python -m rnnlib.charlstm --text PATH ...

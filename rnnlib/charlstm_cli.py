@@ -97,8 +97,7 @@ def _run(args):
         save_checkpoint(args.save, result.model, vocab)
         _write(f"saved {args.save}")
     if args.sample:
-        gen = torch.Generator().manual_seed(args.seed)
-        _write("--- sample (temperature 0.8) ---\n" + sample(result.model, vocab, args.sample, "\n", 0.8, generator=gen))
+        _write("--- sample (temperature 0.8) ---\n" + sample(result.model, vocab, args.sample, "\n", 0.8, rng=args.seed))
     print(f"seconds={result.seconds:.1f} val_nats={result.val_nats:.4f} val_bpc={result.val_nats / math.log(2):.4f}")
 
 

@@ -7,7 +7,16 @@ import numpy as np
 import pytest
 import torch
 
-from rnnlib.charlstm import CHECKPOINT, CharLSTM, evaluate_nats, load_checkpoint, sample, save_checkpoint
+from rnnlib.charlstm import (
+    CHECKPOINT,
+    CharLSTM,
+    decoding_step,
+    evaluate_nats,
+    load_checkpoint,
+    read_seed,
+    sample,
+    save_checkpoint,
+)
 from rnnlib.charlstm_cli import main
 from rnnlib.charlstm_train import lr_at, short_run, train_charlstm
 from rnnlib.paths import ASSETS_DIR, asset_path
@@ -98,12 +107,29 @@ def test_sampling_greedy_temperature_and_seed_text():
     model, vocab = small_model(), Vocabulary("abcdefg")
     greedy = sample(model, vocab, 20, "abc", greedy=True)
     assert len(greedy) == 20 and set(greedy) <= set("abcdefg")
-    assert sample(model, vocab, 20, "abc", greedy=True) == greedy
-    one = sample(model, vocab, 30, "a", 1.0, generator=torch.Generator().manual_seed(3))
-    assert one == sample(model, vocab, 30, "a", 1.0, generator=torch.Generator().manual_seed(3))
-    # greedy is the limit of a very low temperature
-    assert sample(model, vocab, 20, "abc", 1e-4, generator=torch.Generator().manual_seed(0)) == greedy
+    # greedy by hand: feed the seed, then always the argmax
+    with torch.no_grad():
+        logits, state = model(torch.as_tensor(vocab.encode("abc"))[None])
+        logits, by_hand = logits[:, -1], []
+        for _ in range(20):
+            nxt = logits.argmax(-1)
+            by_hand.append(int(nxt))
+            logits, state = model.step(nxt, state)
+    assert greedy == vocab.decode(np.array(by_hand))
+    one = sample(model, vocab, 30, "a", 1.0, rng=np.random.default_rng(3))
+    assert one == sample(model, vocab, 30, "a", 1.0, rng=np.random.default_rng(3))
+    assert sample(model, vocab, 20, "abc", 1e-4, rng=0) == greedy  # greedy is the limit of a low temperature
     assert sample(model, vocab, 0, "a") == ""
+
+
+def test_decoding_step_keeps_the_batch_first():
+    model, vocab = small_model(layers=2), Vocabulary("abcdefg")
+    state, start = read_seed(model, vocab, "abca")
+    assert start == 0 and state[0].shape == state[1].shape == (1, 2, 8)
+    logits, state = decoding_step(model)(np.array([start]), state)
+    assert logits.shape == (1, 7) and state[0].shape == (1, 2, 8)
+    direct, _ = model(torch.as_tensor(vocab.encode("abca"))[None])
+    torch.testing.assert_close(logits, direct[:, -1], rtol=1e-5, atol=1e-6)
 
 
 @pytest.mark.parametrize("kwargs,match", [({"n": -1}, "n must be"), ({"temperature": 0}, "temperature must be"),
