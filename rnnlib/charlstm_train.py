@@ -145,9 +145,9 @@ def train_charlstm(train_data, val_data, V, *, hidden=256, layers=1, embed=64, s
     return TrainResult(model.eval(), history, final, step, time.perf_counter() - start)
 
 
-def short_run(text=None, steps=60, hidden=128, seq_length=64, batch_size=32, lr=1e-2, seed=0, eval_every=10,
+def short_run(text=None, steps=30, hidden=128, seq_length=64, batch_size=32, lr=1e-2, seed=0, eval_every=5,
               eval_chars=4000):
-    """A short live run for a notebook (a few seconds on 2 cores): a small char-LSTM on the plays.
+    """A short live run for a notebook: a small char-LSTM (H=128) on the plays, 30 updates of 32 x 64 characters.
 
     Inputs: text (default: assets/shakespeare_plays_gut.txt), a steps budget, sizes, seed.
     Returns: TrainResult; its history shows the validation loss (on a slice) falling.
