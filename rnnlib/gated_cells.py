@@ -50,7 +50,8 @@ class LSTMLoopCell(_Cell):
     """The plain LSTM, gates i, f, g, o (the same function as torch.nn.LSTM)."""
 
     has_cell_state = True
-    forget_block = 1
+    forget_blocks = ((1, 1.0),)  # (block of x_proj.bias, sign): f
+    remember_blocks = ((1, 1.0), (0, -1.0))  # keep more (f up), write less (i down)
 
     def __init__(self, input_size, hidden_size):
         super().__init__(input_size, hidden_size, 4, 4)
@@ -82,7 +83,8 @@ class CoupledLSTMCell(_Cell):
     """Coupled input and forget gates (gates f, g, o): c_t = f * c_{t-1} + (1 - f) * g."""
 
     has_cell_state = True
-    forget_block = 0
+    forget_blocks = ((0, 1.0),)
+    remember_blocks = ((0, 1.0),)  # f up: the write 1 - f goes down with it
 
     def __init__(self, input_size, hidden_size):
         super().__init__(input_size, hidden_size, 3, 3)
@@ -98,6 +100,8 @@ class CoupledLSTMCell(_Cell):
 
 class _MUT(_Cell):
     """MUT cells: x-side blocks, hidden weights (W_hr, W_hz as used) and W_hh acting on r * h."""
+
+    remember_blocks = ((0, -1.0),)  # z (the first x-side block) down: h_{t+1} = n z + h (1 - z) keeps more
 
     def __init__(self, input_size, hidden_size, x_blocks, hidden_gates, raw_input=True):
         super().__init__(input_size, hidden_size, x_blocks, hidden_gates)
@@ -191,39 +195,54 @@ class RecurrentLayer(nn.Module):
         return torch.stack(outs, dim=1), state
 
 
-def _forget_bias(module, H, value):
-    """Add `value` to the forget gate's bias (the f block: second in nn.LSTM and LSTMLoopCell, first
-    in CoupledLSTMCell)."""
-    if isinstance(module, nn.LSTM):
-        bias, block = module.bias_ih_l0, 1
-    elif isinstance(module, RecurrentLayer) and hasattr(module.cell, "forget_block"):
-        bias, block = module.cell.x_proj.bias, module.cell.forget_block
+_BUILTIN = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
+_BUILTIN_BLOCKS = {  # (block of bias_ih_l0, sign) for the built-in modules
+    ("lstm", "forget"): ((1, 1.0),),
+    ("lstm", "remember"): ((1, 1.0), (0, -1.0)),
+    ("gru", "remember"): ((1, 1.0),),  # torch's z keeps the old state: h = (1 - z) n + z h_prev
+}
+
+
+def _shift_biases(module, name, kind, H, value):
+    """Add sign * value to the named blocks of the input-side bias (kind: "forget" or "remember")."""
+    if name in _BUILTIN:
+        bias, blocks = module.bias_ih_l0, _BUILTIN_BLOCKS.get((name, kind))
     else:
-        raise ValueError(f"forget_bias applies to LSTM-type layers; got {type(module).__name__}")
+        bias, blocks = module.cell.x_proj.bias, getattr(module.cell, f"{kind}_blocks", None)
+    if blocks is None:
+        what = "LSTM-type layers" if kind == "forget" else "gated layers"
+        raise ValueError(f"{kind}_bias applies to {what}; got {name!r}")
     with torch.no_grad():
-        bias[block * H : (block + 1) * H] += value
+        for block, sign in blocks:
+            bias[block * H : (block + 1) * H] += sign * value
     return module
 
 
-def variant_layer(name, forget_bias=0.0):
+def variant_layer(name, forget_bias=0.0, remember_bias=0.0):
     """A factory layer(input_size, hidden_size, batch_first=True) for one named recurrent layer.
 
     Inputs:
     - name: "rnn", "lstm", "gru" (torch's own modules) or a key of CELLS.
     - forget_bias: added to the forget gate's bias at initialisation (LSTM-type cells only;
-      Jozefowicz et al. recommend 1).
+      Jozefowicz et al. 2015 recommend 1).
+    - remember_bias: one knob for every gated cell: shifts the biases so that at initialisation
+      each unit keeps its old state with weight about sigmoid(remember_bias) and writes new input with
+      about sigmoid(-remember_bias) (LSTM: f up and i down; coupled: f up; GRU: z up; MUT: z down).
+      Tallec & Ollivier (2018, "chrono" initialisation) draw such a bias per unit; here it is one constant.
     Returns: a callable suitable as rnn_class for rnnlib.tasks.train_sequence_classifier.
     """
-    builtin = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
-    if name not in builtin and name not in CELLS:
-        raise ValueError(f"name must be one of {sorted(builtin) + sorted(CELLS)}; got {name!r}")
+    if name not in _BUILTIN and name not in CELLS:
+        raise ValueError(f"name must be one of {sorted(_BUILTIN) + sorted(CELLS)}; got {name!r}")
 
     def layer(input_size, hidden_size, batch_first=True):
-        if name in builtin:
-            module = builtin[name](input_size, hidden_size, batch_first=batch_first)
+        if name in _BUILTIN:
+            module = _BUILTIN[name](input_size, hidden_size, batch_first=batch_first)
         else:
             module = RecurrentLayer(CELLS[name](input_size, hidden_size), batch_first=batch_first)
-        return _forget_bias(module, hidden_size, forget_bias) if forget_bias else module
+        for kind, value in (("forget", forget_bias), ("remember", remember_bias)):
+            if value:
+                _shift_biases(module, name, kind, hidden_size, value)
+        return module
 
     layer.__name__ = f"{name}_layer"
     return layer

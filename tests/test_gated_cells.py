@@ -129,10 +129,39 @@ def test_forget_bias_lands_on_the_forget_block(name, block):
     np.testing.assert_allclose(diff, expected, atol=1e-15)
 
 
+def _one_step_change(layer, x):
+    """How far one step moves the state: from c = 0 (cell types, c should stay ~0) or from a random h."""
+    torch.manual_seed(6)
+    h = torch.randn(x.shape[0], layer.hidden_size if hasattr(layer, "hidden_size") else layer.cell.hidden_size)
+    if isinstance(layer, torch.nn.LSTM):
+        _, (_, c) = layer(x, (h[None], torch.zeros_like(h)[None]))
+        return c.abs().max().item()
+    if isinstance(layer, torch.nn.GRU):
+        out, _ = layer(x, h[None])
+        return (out[:, 0] - h).abs().max().item()
+    if layer.cell.has_cell_state:
+        _, (_, c) = layer(x, (h, torch.zeros_like(h)))
+        return c.abs().max().item()
+    out, _ = layer(x, h)
+    return (out[:, 0] - h).abs().max().item()
+
+
+@pytest.mark.parametrize("name", ["lstm", "gru", *CELLS])
+def test_remember_bias_makes_every_cell_keep_its_state(name):
+    x = torch.randn(3, 1, 4)
+    moved = {}
+    for bias in (0.0, 8.0):
+        torch.manual_seed(5)
+        moved[bias] = _one_step_change(variant_layer(name, remember_bias=bias)(4, 4), x)
+    assert moved[8.0] < 0.01 < moved[0.0], moved
+
+
 def test_bad_names_and_options():
     with pytest.raises(ValueError, match="name must be one of"):
         variant_layer("lstm2")
     with pytest.raises(ValueError, match="forget_bias applies to LSTM-type layers"):
         variant_layer("gru", forget_bias=1.0)(3, 2)
+    with pytest.raises(ValueError, match="remember_bias applies to gated layers"):
+        variant_layer("rnn", remember_bias=1.0)(3, 2)
     with pytest.raises(ValueError, match="batch_first must be True"):
         variant_layer("mut1")(3, 2, batch_first=False)
