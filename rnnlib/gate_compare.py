@@ -22,7 +22,7 @@ from .gated_cells import variant_layer
 from .progress import progress
 from .tasks import MemoryTask, train_sequence_classifier
 
-__all__ = ["SeedSpread", "parse_config", "memory_comparison", "char_run", "char_comparison", "format_table", "main"]
+__all__ = ["SeedSpread", "parse_config", "memory_runs", "accuracy_spread", "memory_comparison", "char_run", "char_comparison", "format_table", "main"]
 
 
 class SeedSpread(NamedTuple):
@@ -60,21 +60,28 @@ def _layer(config):
     return variant_layer(name, remember_bias=bias)
 
 
-def memory_comparison(configs, gap, seeds=3, steps=200, hidden_size=32, batch_size=32, lr=1e-2, eval_size=1000):
-    """Held-out accuracy on MemoryTask(gap) for each config and seed (rnnlib.tasks' loop, Adam, clip 1).
+def memory_runs(configs, gap, seeds=3, steps=200, hidden_size=32, batch_size=32, lr=1e-2, eval_size=1000):
+    """Train on MemoryTask(gap) for each config and seed (rnnlib.tasks' loop: Adam, clipping at norm 1).
 
-    Returns: dict config -> SeedSpread of accuracies (seeds 0 .. seeds-1).
+    Returns: dict config -> list of rnnlib.tasks.TrainResult (seeds 0 .. seeds-1), models included.
     """
     seeds = check_positive_int("seeds", seeds)
     layers = {c: _layer(c) for c in configs}  # validates every config before any training
     task = MemoryTask(gap)
-    out = {}
-    for config in progress(list(configs), desc=f"memory task, gap {gap}", unit="cell"):
-        accs = [train_sequence_classifier(layers[config], task, hidden_size=hidden_size, steps=steps,
-                                          batch_size=batch_size, lr=lr, seed=s, eval_size=eval_size).accuracy
-                for s in range(seeds)]
-        out[config] = SeedSpread(config, np.array(accs))
-    return out
+    return {config: [train_sequence_classifier(layers[config], task, hidden_size=hidden_size, steps=steps,
+                                               batch_size=batch_size, lr=lr, seed=s, eval_size=eval_size)
+                     for s in range(seeds)]
+            for config in progress(list(configs), desc=f"memory task, gap {gap}", unit="cell")}
+
+
+def accuracy_spread(runs):
+    """dict config -> list of TrainResult (from memory_runs) -> dict config -> SeedSpread of accuracies."""
+    return {c: SeedSpread(c, np.array([r.accuracy for r in rs])) for c, rs in runs.items()}
+
+
+def memory_comparison(configs, gap, seeds=3, **kwargs):
+    """Held-out accuracy on MemoryTask(gap) for each config and seed: dict config -> SeedSpread."""
+    return accuracy_spread(memory_runs(configs, gap, seeds, **kwargs))
 
 
 def char_run(config, text, steps=150, seq_len=64, batch_size=32, hidden_size=64, lr=5e-3, seed=0, val_windows=32):

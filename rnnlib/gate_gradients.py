@@ -29,12 +29,13 @@ def _check_kind(kind):
         raise ValueError(f"kind must be one of {KINDS}; got {kind!r}")
 
 
-def torch_like_init(kind, D, H, rng, forget_bias=0.0):
+def torch_like_init(kind, D, H, rng, forget_bias=0.0, remember_bias=0.0):
     """Parameters drawn as torch initialises nn.RNN / LSTM / GRU: every entry U(-1/sqrt(H), 1/sqrt(H)).
 
     torch has two biases; where rnnlib keeps one (RNN, LSTM) it is their sum, as torch computes it.
     Inputs: kind ("rnn", "lstm", "gru"), D, H, rng (np.random.Generator), forget_bias (added to
-    the LSTM's f block; only for kind="lstm").
+    the LSTM's f block; only for kind="lstm"), remember_bias (as in rnnlib.gated_cells: LSTM f up
+    and i down, GRU z up; not for kind="rnn").
     Returns: dict of float64 arrays named as the forward function's arguments.
     """
     _check_kind(kind)
@@ -43,14 +44,18 @@ def torch_like_init(kind, D, H, rng, forget_bias=0.0):
         raise ValueError(f"rng must be a np.random.Generator; got {type(rng).__name__}")
     if forget_bias and kind != "lstm":
         raise ValueError(f"forget_bias applies to kind='lstm' only; got kind={kind!r}, forget_bias={forget_bias!r}")
+    if remember_bias and kind == "rnn":
+        raise ValueError(f"remember_bias applies to gated cells; got kind='rnn', remember_bias={remember_bias!r}")
     k, s = _GATES[kind], H**-0.5
     W_xh, W_hh = rng.uniform(-s, s, (k * H, D)), rng.uniform(-s, s, (k * H, H))
     b_ih, b_hh = rng.uniform(-s, s, k * H), rng.uniform(-s, s, k * H)
     if kind == "gru":
+        b_ih[H : 2 * H] += remember_bias  # torch's z keeps the old state
         return {"W_xh": W_xh, "W_hh": W_hh, "b_xh": b_ih, "b_hh": b_hh}
     b_h = b_ih + b_hh
     if kind == "lstm":
-        b_h[H : 2 * H] += forget_bias
+        b_h[H : 2 * H] += forget_bias + remember_bias
+        b_h[:H] -= remember_bias
     return {"W_xh": W_xh, "W_hh": W_hh, "b_h": b_h}
 
 

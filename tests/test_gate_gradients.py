@@ -41,7 +41,12 @@ def test_torch_like_init_ranges_and_forget_bias():
     assert p0["W_xh"].shape == (16, 3) and p0["W_hh"].shape == (16, 4) and p0["b_h"].shape == (16,)
     assert np.abs(p0["W_hh"]).max() <= 0.5 and np.abs(p0["b_h"]).max() <= 1.0  # 1/sqrt(4), and a sum of two
     np.testing.assert_allclose(p1["b_h"] - p0["b_h"], np.r_[np.zeros(4), np.ones(4), np.zeros(8)], atol=1e-15)
-    assert set(torch_like_init("gru", 3, H, np.random.default_rng(1))) == {"W_xh", "W_hh", "b_xh", "b_hh"}
+    p2 = torch_like_init("lstm", 3, H, np.random.default_rng(1), remember_bias=2.0)
+    np.testing.assert_allclose(p2["b_h"] - p0["b_h"], np.r_[-2 * np.ones(4), 2 * np.ones(4), np.zeros(8)], atol=1e-15)
+    g0 = torch_like_init("gru", 3, H, np.random.default_rng(1))
+    g2 = torch_like_init("gru", 3, H, np.random.default_rng(1), remember_bias=2.0)
+    assert set(g0) == {"W_xh", "W_hh", "b_xh", "b_hh"}
+    np.testing.assert_allclose(g2["b_xh"] - g0["b_xh"], np.r_[np.zeros(4), 2 * np.ones(4), np.zeros(4)], atol=1e-15)
 
 
 def test_decay_per_step_recovers_a_geometric_rate():
@@ -55,6 +60,8 @@ def test_bad_arguments():
         torch_like_init("lstm2", 3, 4, rng)
     with pytest.raises(ValueError, match="forget_bias applies to kind='lstm' only"):
         torch_like_init("gru", 3, 4, rng, forget_bias=1.0)
+    with pytest.raises(ValueError, match="remember_bias applies to gated cells"):
+        torch_like_init("rnn", 3, 4, rng, remember_bias=1.0)
     with pytest.raises(ValueError, match="rng must be a np.random.Generator"):
         torch_like_init("rnn", 3, 4, 0)
     with pytest.raises(ValueError, match="cache must be the LSTMCache"):
