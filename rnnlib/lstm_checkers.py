@@ -17,7 +17,7 @@ from .checkers import TOL, call_student, compare_outputs, report_pass
 from .gradcheck import rel_error
 from .lstm import LSTMStepCache, lstm_step_backward, lstm_step_forward, sigmoid
 
-__all__ = ["FORWARD_BUGS", "BACKWARD_BUGS", "check_lstm_step_forward", "check_lstm_step_backward", "lstm_cases"]
+__all__ = ["FORWARD_BUGS", "BACKWARD_BUGS", "forward_with_bug", "backward_with_bug", "check_lstm_step_forward", "check_lstm_step_backward", "lstm_cases"]
 
 GATES = ("i", "f", "g", "o")
 CASES = [(2, 3, 4), (3, 5, 2), (1, 4, 4)]  # (N, D, H): D != H so that transposes show up
@@ -39,7 +39,7 @@ def _blocks(a, H):
     return [a[..., j * H : (j + 1) * H] for j in range(4)]
 
 
-def _forward_variant(bug, x, h_prev, c_prev, W_xh, W_hh, b_h):
+def forward_with_bug(bug, x, h_prev, c_prev, W_xh, W_hh, b_h):
     """The step forward with one known mistake: returns (h_next, c_next)."""
     a = x @ W_xh.T + h_prev @ W_hh.T + b_h  # (N, 4H)
     i, f, g, o = _blocks(a, h_prev.shape[1])
@@ -64,7 +64,7 @@ FORWARD_BUGS = {
 }
 
 
-def _backward_variant(bug, dh, dc_next, cache):
+def backward_with_bug(bug, dh, dc_next, cache):
     """The step backward with one known mistake: returns the six gradients."""
     H = cache.c_prev.shape[1]
     i, f, g, o = _blocks(cache.ifgo, H)
@@ -139,7 +139,7 @@ def check_lstm_step_forward(student_fn):
         got = call_student(student_fn, args, "lstm_step_forward")
         if not isinstance(got, (tuple, list)) or len(got) != 3:
             raise AssertionError(f"lstm_step_forward must return 3 values (h_next, c_next, cache); got {got!r:.80}")
-        variants = {bug: _forward_variant(bug, **args) for bug in FORWARD_BUGS}
+        variants = {bug: forward_with_bug(bug, **args) for bug in FORWARD_BUGS}
         bug = _match_bug(got[:2], variants, FORWARD_BUGS, list(expected))
         if bug:
             raise AssertionError(f"lstm_step_forward (case {case}): h_next and c_next are wrong in a known way: {bug}")
@@ -168,7 +168,7 @@ def check_lstm_step_backward(student_fn):
         dh_next, dc_next = rng.normal(size=h_next.shape), rng.normal(size=h_next.shape)  # (N, H) each
         expected = dict(zip(names, lstm_step_backward(dh_next, dc_next, cache)))
         got = call_student(student_fn, {"dh_next": dh_next, "dc_next": dc_next, "cache": cache}, "lstm_step_backward")
-        variants = {bug: _backward_variant(bug, dh_next, dc_next, cache) for bug in BACKWARD_BUGS}
+        variants = {bug: backward_with_bug(bug, dh_next, dc_next, cache) for bug in BACKWARD_BUGS}
         bug = _match_bug(got, variants, BACKWARD_BUGS, names)
         if bug:
             raise AssertionError(f"lstm_step_backward (case {case}): the gradients are wrong in a known way: {bug}")

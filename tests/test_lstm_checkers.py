@@ -5,8 +5,8 @@ from rnnlib.lstm import LSTMStepCache, lstm_step_backward, lstm_step_forward, si
 from rnnlib.lstm_checkers import (
     BACKWARD_BUGS,
     FORWARD_BUGS,
-    _backward_variant,
-    _forward_variant,
+    backward_with_bug,
+    forward_with_bug,
     check_lstm_step_backward,
     check_lstm_step_forward,
 )
@@ -21,7 +21,7 @@ def test_reference_passes_both_checks(capsys):
 @pytest.mark.parametrize("bug", list(FORWARD_BUGS))
 def test_each_known_forward_mistake_is_named(bug):
     def student(x, h_prev, c_prev, W_xh, W_hh, b_h):
-        h, c = _forward_variant(bug, x, h_prev, c_prev, W_xh, W_hh, b_h)
+        h, c = forward_with_bug(bug, x, h_prev, c_prev, W_xh, W_hh, b_h)
         return h, c, None
 
     with pytest.raises(AssertionError, match="known way") as err:
@@ -32,7 +32,7 @@ def test_each_known_forward_mistake_is_named(bug):
 @pytest.mark.parametrize("bug", list(BACKWARD_BUGS))
 def test_each_known_backward_mistake_is_named(bug):
     with pytest.raises(AssertionError, match="known way") as err:
-        check_lstm_step_backward(lambda dh, dc, cache: _backward_variant(bug, dh, dc, cache))
+        check_lstm_step_backward(lambda dh, dc, cache: backward_with_bug(bug, dh, dc, cache))
     assert BACKWARD_BUGS[bug] in str(err.value)
 
 
