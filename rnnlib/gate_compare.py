@@ -161,12 +161,12 @@ def main(argv=None):
     parser.add_argument("--configs", default=",".join(DEFAULT_CONFIGS), help="comma-separated cell configs")
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--gaps", default="60", help="comma-separated memory-task gaps")
-    parser.add_argument("--steps", type=int, default=200, help="memory-task training steps")
+    parser.add_argument("--steps", type=int, default=200, help="memory-task training steps (0: skip)")
     parser.add_argument("--char-steps", type=int, default=150, help="character-model training steps (0: skip)")
     parser.add_argument("--text", default="sonnets_gut.txt", help="a file in assets/")
     args = parser.parse_args(argv)
     configs = [c for c in args.configs.split(",") if c]
-    for gap in (int(g) for g in args.gaps.split(",")):
+    for gap in (int(g) for g in args.gaps.split(",") if args.steps):
         results = memory_comparison(configs, gap, seeds=args.seeds, steps=args.steps)
         print(f"memory task, gap {gap}, {args.steps} steps (chance 0.25):\n{format_table(results, 'accuracy')}\n", flush=True)
     if args.char_steps:

@@ -41,3 +41,9 @@ def test_main_prints_both_tables(capsys):
     main(["--configs", "rnn,gru:1", "--seeds", "1", "--steps", "1", "--char-steps", "1", "--gaps", "1"])
     out = capsys.readouterr().out
     assert "memory task, gap 1" in out and "validation nats/char" in out and "gru:1" in out
+
+
+def test_main_skips_a_part_given_zero_steps(capsys):
+    main(["--configs", "rnn", "--seeds", "1", "--steps", "0", "--char-steps", "1"])
+    out = capsys.readouterr().out
+    assert "memory task" not in out and "validation nats/char" in out
