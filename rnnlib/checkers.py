@@ -31,10 +31,12 @@ __all__ = [
     "check_rnn_step_backward",
     "check_rnn_backward",
     "check_clip_by_norm",
-    "check_decay_prediction",
+    "check_shrink_steps",
 ]
 
 TOL = 1e-7  # a correct float64 implementation is within ~1e-15 of rnnlib's
+NOT_IMPLEMENTED = ("{what}: not implemented yet. Replace `raise NotImplementedError()` in the exercise cell "
+                   "with your code, run that cell, then run this check again.")
 
 
 def _join(names):
@@ -47,7 +49,8 @@ def call_student(fn, args, what):
 
     Inputs: fn, the student's function; args: dict name -> argument (arrays and caches), in call
     order; what: the function's name for messages.
-    Returns: whatever fn returns. Raises AssertionError if fn raises or modifies an argument in place.
+    Returns: whatever fn returns. Raises AssertionError if fn raises or modifies an argument in place;
+    NotImplementedError (an unanswered exercise) becomes "<what>: not implemented yet".
     """
     def copy(value):
         if isinstance(value, tuple) and hasattr(value, "_fields"):  # a NamedTuple cache: copy each array
@@ -59,6 +62,8 @@ def call_student(fn, args, what):
     given = {name: copy(value) for name, value in args.items()}
     try:
         out = fn(*given.values())
+    except NotImplementedError:  # the released (student) notebook: the solution lines are not written yet
+        raise AssertionError(NOT_IMPLEMENTED.format(what=what)) from None
     except Exception as exc:  # the student's bug: report it as a failed check, keep the traceback
         raise AssertionError(f"{what} raised {type(exc).__name__}: {exc}") from exc
     for name, value in args.items():
@@ -283,36 +288,36 @@ def check_clip_by_norm(student_fn):
     return report_pass("clip_by_norm", expected, errors)
 
 
-def check_decay_prediction(student_fn, sigmas=(0.5, 0.8, 1.2, 1.5)):
-    """Check a student's predict_slope(sigma_max) against slopes measured along real forward passes.
+def check_shrink_steps(student_fn, cases=((0.5, 1e-6), (0.7, 1e-2), (0.9, 1e-3), (0.95, 0.1))):
+    """Check a student's steps_to_shrink(sigma_max, tol) against distances measured on real passes.
 
-    The measurement: W_hh = sigma_max * (random orthogonal), the linear recurrence, and the fitted
-    slope of log ||dh_T / dh_t||_2 against T - t (rnnlib.jacobians). Returns the largest relative
-    error over the sigmas (compared as one vector); raises AssertionError with a hint otherwise.
+    The measurement: W_hh = sigma_max * (random orthogonal), the linear recurrence, T = 80, and the
+    first distance k at which ||dh_T / dh_{T-k}||_2 (true Jacobian products, rnnlib.jacobians)
+    is below tol on every sequence. Returns 0.0 (the answers are integers); raises AssertionError
+    with a hint otherwise.
     """
-    from .jacobians import fit_log_slope, gradient_norm_curve
+    from .jacobians import gradient_norm_curve
 
-    sigmas = [float(s) for s in sigmas]
-    measured = np.array([fit_log_slope(gradient_norm_curve(s, "linear", "normal", seed=7)) for s in sigmas])
-    got = []
-    for s in sigmas:
-        value = call_student(student_fn, {"sigma_max": s}, "predict_slope")
-        try:
-            got.append(float(value))
-        except (TypeError, ValueError):
-            raise AssertionError(f"predict_slope({s}) must return one number; got {type(value).__name__}") from None
-    got = np.array(got)
-    hint = "the norm is multiplied by sigma_max at every step, so log(norm) grows by log(sigma_max) per step."
-    for guess, why in ((np.log10(sigmas), "you used log10; the slope is in natural log (np.log)."),
-                       (np.array(sigmas), "the slope of log(norm) is log(sigma_max), not sigma_max itself."),
-                       (np.array(sigmas) - 1, "sigma_max - 1 is only the first-order approximation of log(sigma_max)."),
-                       (-np.log(sigmas), "check the sign: sigma_max < 1 must give a negative slope (decay).")):
-        if np.allclose(got, guess, rtol=1e-6, atol=1e-9):
-            hint = why
-    listed = ", ".join(f"{s:g}" for s in sigmas)
-    result = compare_outputs("predict_slope", (got,), {"slope": measured}, hints={"slope": hint},
-                             case="sigma_max in " + listed)
-    print(f"predict_slope: correct. Your slopes match the measured ones for σ_max = {listed} "
-          f"(rel. error < {TOL:.0e}).")
-    print("measured slopes: " + ", ".join(f"σ_max={s:g}: {m:.4f}" for s, m in zip(sigmas, measured)))
-    return result["slope"]
+    wrong = []
+    for sigma, tol in cases:
+        norms = gradient_norm_curve(sigma, "linear", "normal", T=80, seed=7)  # (N, 81)
+        measured = int(np.argmax(np.all(norms < tol, axis=0)))
+        got = call_student(student_fn, {"sigma_max": sigma, "tol": tol}, "steps_to_shrink")
+        if isinstance(got, (bool, np.bool_)) or not isinstance(got, (int, np.integer, float, np.floating)):
+            raise AssertionError(f"steps_to_shrink({sigma}, {tol}) must return one number; got {type(got).__name__}")
+        if got != measured:
+            wrong.append((sigma, tol, got, measured))
+    if wrong:
+        sigma, tol, got, measured = wrong[0]
+        hint = ("each step multiplies the norm by exactly sigma_max here, so after k steps it is "
+                "sigma_max**k; find the smallest integer k with sigma_max**k < tol.")
+        if got == measured - 1:
+            hint = "off by one: at that k the norm is still at or above tol; you want the first k below it."
+        elif isinstance(got, (float, np.floating)) and not float(got).is_integer():
+            hint = "a distance is a whole number of steps: round up to the first integer k that gets below tol."
+        raise AssertionError(f"steps_to_shrink is wrong for {len(wrong)} of {len(cases)} cases, e.g. "
+                             f"sigma_max={sigma}, tol={tol:g}: you said {got}, the measured distance is "
+                             f"{measured}. Hint: {hint}")
+    listed = ", ".join(f"(σ_max={s:g}, tol={t:g})" for s, t in cases)
+    print(f"steps_to_shrink: correct on all {len(cases)} cases {listed}.")
+    return 0.0

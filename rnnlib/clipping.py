@@ -86,23 +86,23 @@ def clip_elementwise(grads, limit=5.0):
 
 
 def clip_squared_norm_erratum(grad, threshold):
-    """The slides' norm line inside the usual clipping recipe, kept to show what goes wrong.
+    """The slides' clipping snippet, line for line, kept to show what goes wrong.
 
-        grad_norm = np.sum(grad * grad)          # the slides' line: this is ||g||**2, not ||g||
-        if grad_norm > threshold:                # assumed: the usual test and rescaling
-            grad = grad * threshold / grad_norm
+        grad_norm = np.sum(grad * grad)          # this is ||g||**2, not ||g||
+        if grad_norm > threshold:
+            grad *= (threshold / grad_norm)
 
-    Only the first line is known from the slides; the other two are the standard recipe, assumed.
     The test fires as soon as ||g|| > sqrt(threshold), and the rescaling leaves a norm of
-    threshold / ||g|| (not threshold).
+    threshold / ||g|| (not threshold). Unlike the slides (grad *= ...), the input is not modified.
     Inputs: grad (any shape, never modified), threshold (> 0). Returns: new array.
     """
     grad = _check_grads([grad])[0]
     threshold = _check_limit("threshold", threshold)
     grad_norm = np.sum(grad * grad)
+    grad = grad.copy()
     if grad_norm > threshold:
-        return grad * threshold / grad_norm
-    return grad.copy()
+        grad *= (threshold / grad_norm)
+    return grad
 
 
 def cosine_similarity(a, b):

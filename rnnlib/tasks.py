@@ -21,6 +21,8 @@ __all__ = [
     "memory_task_batch",
     "sequence_classifier",
     "accuracy_vs_gap",
+    "GapSweep",
+    "sweep_gaps",
     "TrainResult",
     "train_sequence_classifier",
 ]
@@ -103,6 +105,19 @@ def _model_class():
                 out, _ = self.rnn(x)  # (N, T, H): the same for RNN, LSTM and GRU
                 return self.head(out[:, -1])  # (N, C) logits
 
+            def forward_keeping_first_state(self, idx):
+                """The same logits, computed as step 1 then steps 2..T from its state, which is returned.
+
+                Returns (logits (N, C), state after step 1): a tensor (1, N, H) for RNN/GRU, a tuple
+                (h_1, c_1) for LSTM, with retain_grad() set so that backward() fills their .grad.
+                """
+                x = torch.nn.functional.one_hot(idx, self.vocab_size).to(self.head.weight.dtype)  # (N, T, V)
+                _, state = self.rnn(x[:, :1])  # the state after reading the symbol to remember
+                for s in state if isinstance(state, tuple) else (state,):
+                    s.retain_grad()
+                out, _ = self.rnn(x[:, 1:], state)  # (N, T - 1, H)
+                return self.head(out[:, -1]), state
+
         _MODEL_CLASS = RecurrentClassifier
     return _MODEL_CLASS
 
@@ -111,7 +126,9 @@ def sequence_classifier(rnn_class, vocab_size, hidden_size, n_classes):
     """A torch module: one-hot tokens -> rnn_class layer -> linear head on the last output.
 
     Inputs: rnn_class, any callable rnn_class(input_size, hidden_size, batch_first=True) returning
-    a module whose forward gives (output (N, T, H), state): torch.nn.RNN, torch.nn.LSTM,
+    a module whose forward(x, state=None) gives (output (N, T, H), state) and accepts the state it
+    returned as its second argument (training starts steps 2..T from the state after step 1, to
+    record dL/dh_1): torch.nn.RNN, torch.nn.LSTM,
     torch.nn.GRU, or e.g. functools.partial(torch.nn.RNN, nonlinearity="relu"); vocab_size (V),
     hidden_size (H), n_classes (C).
     Returns: torch.nn.Module mapping idx (N, T) int64 to logits (N, C).
@@ -126,6 +143,7 @@ class TrainResult(NamedTuple):
     grad_norms: np.ndarray  # (steps,) global gradient norm per step, before clipping
     accuracy: float  # on a fixed held-out batch
     chance: float
+    first_state_grad_norms: np.ndarray = None  # (steps,) ||dL/dh_1|| per step (LSTM: h_1 and c_1 together)
 
 
 def train_sequence_classifier(rnn_class, task, hidden_size=32, steps=200, batch_size=32, lr=1e-2,
@@ -138,6 +156,8 @@ def train_sequence_classifier(rnn_class, task, hidden_size=32, steps=200, batch_
     norm at max_norm (None: no clipping).
     Inputs: rnn_class (torch.nn.RNN / LSTM / GRU), task (MemoryTask), hidden_size, steps,
     batch_size, lr, seed, max_norm, eval_size, eval_seed.
+    Every step also records ||dL/dh_1||, the gradient of the loss with respect to the state after the
+    first token (the symbol to remember): the signal that must travel back gap + 1 steps.
     Returns: TrainResult. Raises FloatingPointError naming the step if the loss is not finite.
     """
     torch = _torch()
@@ -156,10 +176,11 @@ def train_sequence_classifier(rnn_class, task, hidden_size=32, steps=200, batch_
         torch.manual_seed(seed)
         model = sequence_classifier(rnn_class, task.vocab_size, hidden_size, task.n_classes)
         opt = torch.optim.Adam(model.parameters(), lr=lr)
-        losses, norms = np.empty(steps), np.empty(steps)
+        losses, norms, first = np.empty(steps), np.empty(steps), np.empty(steps)
         for step in range(steps):
             idx, y = memory_task_batch(task, batch_size, rng)
-            loss = torch.nn.functional.cross_entropy(model(torch.from_numpy(idx)), torch.from_numpy(y))
+            logits, state = model.forward_keeping_first_state(torch.from_numpy(idx))
+            loss = torch.nn.functional.cross_entropy(logits, torch.from_numpy(y))
             if not torch.isfinite(loss):
                 raise FloatingPointError(
                     f"loss became {loss.item()} at step {step} (lr={lr}, max_norm={max_norm}); "
@@ -169,6 +190,8 @@ def train_sequence_classifier(rnn_class, task, hidden_size=32, steps=200, batch_
             loss.backward()
             grads = [p.grad for p in model.parameters() if p.grad is not None]
             norms[step] = float(torch.sqrt(sum((g * g).sum() for g in grads)))
+            first[step] = float(torch.sqrt(sum((s.grad * s.grad).sum() for s in
+                                               (state if isinstance(state, tuple) else (state,)))))
             if max_norm is not None:
                 torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm)
             opt.step()
@@ -178,7 +201,7 @@ def train_sequence_classifier(rnn_class, task, hidden_size=32, steps=200, batch_
             pred = model(torch.from_numpy(idx)).argmax(dim=1).numpy()
     finally:
         torch.set_num_threads(threads)
-    return TrainResult(model, losses, norms, float(np.mean(pred == y)), task.chance)
+    return TrainResult(model, losses, norms, float(np.mean(pred == y)), task.chance, first)
 
 
 def accuracy_vs_gap(rnn_class, gaps, n_symbols=4, n_distractors=4, **train_kwargs):
@@ -190,3 +213,36 @@ def accuracy_vs_gap(rnn_class, gaps, n_symbols=4, n_distractors=4, **train_kwarg
     """
     return {int(L): train_sequence_classifier(rnn_class, MemoryTask(int(L), n_symbols, n_distractors), **train_kwargs)
             for L in progress(list(gaps), desc="gaps", unit="gap")}
+
+
+class GapSweep(NamedTuple):
+    gaps: np.ndarray  # (G,) the gaps L, in the order given
+    seeds: np.ndarray  # (S,) the seeds
+    accuracy: np.ndarray  # (G, S) held-out accuracy of each run
+    final_loss: np.ndarray  # (G, S) mean training loss over the last 10% of the steps
+    first_state_grad: np.ndarray  # (G, S) median ||dL/dh_1|| over the first 10% of the steps
+    chance: float
+
+
+def sweep_gaps(rnn_class, gaps, seeds, n_symbols=4, n_distractors=4, **train_kwargs):
+    """Train one model per (gap, seed) with train_sequence_classifier and collect the summaries.
+
+    Inputs: rnn_class, gaps (iterable of ints), seeds (iterable of ints), task sizes, train_kwargs
+    for train_sequence_classifier (anything but seed).
+    Returns: GapSweep with (G, S) arrays, row i for gaps[i], column j for seeds[j]. The gradient
+    summary is taken at the start of training, before the model has learned (or failed) anything.
+    """
+    if "seed" in train_kwargs:
+        raise ValueError("sweep_gaps takes seeds (a list), not seed; got seed=" + repr(train_kwargs["seed"]))
+    gaps, seeds = [int(L) for L in gaps], [int(s) for s in seeds]
+    if not gaps or not seeds:
+        raise ValueError(f"gaps and seeds must be non-empty; got {len(gaps)} gaps and {len(seeds)} seeds")
+    acc, loss, first = (np.empty((len(gaps), len(seeds))) for _ in range(3))
+    runs = [(i, j) for i in range(len(gaps)) for j in range(len(seeds))]
+    for i, j in progress(runs, desc="runs", unit="run"):
+        r = train_sequence_classifier(rnn_class, MemoryTask(gaps[i], n_symbols, n_distractors),
+                                      seed=seeds[j], **train_kwargs)
+        tenth = max(1, len(r.losses) // 10)
+        acc[i, j], loss[i, j] = r.accuracy, r.losses[-tenth:].mean()
+        first[i, j] = np.median(r.first_state_grad_norms[:tenth])
+    return GapSweep(np.array(gaps), np.array(seeds), acc, loss, first, 1.0 / n_symbols)

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._stacked import check_stacked
 from ._validate import check_array
 
-__all__ = ["torch_rnn"]
+__all__ = ["torch_rnn", "torch_lstm", "torch_lstm_stack", "torch_gru", "torch_gru_stack"]
 
 
 def torch_rnn(W_xh, W_hh, b_h=None, dtype=None):
@@ -34,3 +35,80 @@ def torch_rnn(W_xh, W_hh, b_h=None, dtype=None):
             rnn.bias_ih_l0.copy_(torch.from_numpy(np.ascontiguousarray(b_h)))
             rnn.bias_hh_l0.zero_()
     return rnn
+
+
+def _as_tensor(a):
+    import torch
+
+    return torch.from_numpy(np.ascontiguousarray(a))
+
+
+def _stacked_module(kind, layers, dtype):
+    """torch.nn.LSTM / GRU with len(layers) layers holding the given numpy weights (see below)."""
+    import torch
+
+    dtype = torch.float64 if dtype is None else dtype
+    gates = {"LSTM": 4, "GRU": 3}[kind]
+    if not isinstance(layers, (list, tuple)) or len(layers) == 0:
+        raise ValueError(f"layers must be a non-empty list of per-layer weights; got {layers!r}")
+    checked, D_in, bias = [], None, None
+    for k, layer in enumerate(layers):
+        dims = {} if k == 0 else {"D": D_in}
+        W_xh = check_stacked(f"layers[{k}] W_xh", layer[0], ("G", "D"), dims, gates)
+        W_hh = check_stacked(f"layers[{k}] W_hh", layer[1], ("G", "H"), dims, gates)
+        biases = [None if b is None else check_stacked(f"layers[{k}] bias", b, ("G",), dims, gates) for b in layer[2:]]
+        has_bias = any(b is not None for b in biases)
+        if bias is not None and has_bias != bias:
+            raise ValueError(f"layers[{k}] must have biases like layers[0] (all or none); got a mix")
+        bias = has_bias
+        checked.append((W_xh, W_hh, biases))
+        D_in = dims["H"]
+    H, D = checked[0][1].shape[1], checked[0][0].shape[1]
+    module = getattr(torch.nn, kind)(D, H, num_layers=len(layers), bias=bias, batch_first=True, dtype=dtype)
+    with torch.no_grad():
+        for k, (W_xh, W_hh, biases) in enumerate(checked):
+            getattr(module, f"weight_ih_l{k}").copy_(_as_tensor(W_xh))
+            getattr(module, f"weight_hh_l{k}").copy_(_as_tensor(W_hh))
+            if bias:
+                getattr(module, f"bias_ih_l{k}").zero_()
+                getattr(module, f"bias_hh_l{k}").zero_()
+                for name, b in zip(("bias_ih", "bias_hh"), biases):
+                    if b is not None:
+                        getattr(module, f"{name}_l{k}").copy_(_as_tensor(b))
+    return module
+
+
+def torch_lstm(W_xh, W_hh, b_h=None, dtype=None):
+    """A one-layer, batch-first torch.nn.LSTM holding exactly these weights (gates i, f, g, o).
+
+    Inputs:
+    - W_xh: (4H, D), W_hh: (4H, H), b_h: (4H,) or None for an LSTM without bias.
+    - dtype: torch dtype (default torch.float64, for parity checks).
+    Returns: torch.nn.LSTM; b_h goes into bias_ih_l0 and bias_hh_l0 is zero (torch adds the two).
+    """
+    return _stacked_module("LSTM", [(W_xh, W_hh, b_h)], dtype)
+
+
+def torch_lstm_stack(layers, dtype=None):
+    """A stacked torch.nn.LSTM (num_layers = len(layers)); layers[k] = (W_xh, W_hh, b_h) of layer k.
+
+    Layer k > 0 reads layer k-1's hidden states, so its W_xh is (4H, H).
+    """
+    return _stacked_module("LSTM", [tuple(layer) for layer in layers], dtype)
+
+
+def torch_gru(W_xh, W_hh, b_xh=None, b_hh=None, dtype=None):
+    """A one-layer, batch-first torch.nn.GRU holding exactly these weights (gates r, z, n).
+
+    Inputs:
+    - W_xh: (3H, D), W_hh: (3H, H), b_xh: (3H,), b_hh: (3H,) (both None for a GRU without bias;
+      one None means zeros). The two biases are not interchangeable: b_hh's n block sits inside r * (.).
+    - dtype: torch dtype (default torch.float64, for parity checks).
+    Returns: torch.nn.GRU.
+    """
+    return _stacked_module("GRU", [(W_xh, W_hh, b_xh, b_hh)], dtype)
+
+
+def torch_gru_stack(layers, dtype=None):
+    """A stacked torch.nn.GRU (num_layers = len(layers)); layers[k] = (W_xh, W_hh, b_xh, b_hh)."""
+    return _stacked_module("GRU", [tuple(layer) for layer in layers], dtype)

@@ -8,12 +8,13 @@ loop, and the plain drawing function behind the truncation widget.
 """
 from __future__ import annotations
 
+import tracemalloc
 from typing import NamedTuple
 
 import numpy as np
 
 from ._validate import check_array, check_positive_int
-from .bptt import PARAM_NAMES, _check_params, rnn_lm_backward, rnn_lm_forward, rnn_lm_loss_and_grads
+from .bptt import PARAM_NAMES, _check_params, init_rnn_lm, rnn_lm_backward, rnn_lm_forward, rnn_lm_loss_and_grads
 
 __all__ = [
     "RECURRENT_NAMES",
@@ -21,9 +22,11 @@ __all__ = [
     "TruncationCurve",
     "truncation_mask",
     "truncated_bptt",
+    "peak_memory",
     "gradient_agreement",
     "truncation_curve",
     "train_rnn_lm",
+    "train_seeds",
     "draw_truncation",
 ]
 
@@ -90,6 +93,26 @@ def truncated_bptt(params, x, targets, h0, k):
         biggest = max(biggest, _cache_bytes(cache))
         h = cache.rnn.h[:, -1]  # carried forward: the next chunk starts where this one ended
     return TruncatedResult(loss, grads, h, biggest)
+
+
+def peak_memory(params, x, targets, h0, k):
+    """Peak memory allocated during one truncated_bptt call, measured with tracemalloc.
+
+    Inputs: as truncated_bptt. Returns: bytes (int) above what was allocated when the call started;
+    numpy reports its array buffers to tracemalloc, so this counts the activations actually held.
+    If the caller is already tracing, tracing stays on but its recorded peak is reset.
+    """
+    started = not tracemalloc.is_tracing()
+    if started:
+        tracemalloc.start()
+    try:
+        tracemalloc.reset_peak()
+        base = tracemalloc.get_traced_memory()[0]
+        truncated_bptt(params, x, targets, h0, k)
+        return tracemalloc.get_traced_memory()[1] - base
+    finally:
+        if started:
+            tracemalloc.stop()
 
 
 def gradient_agreement(grads, reference, names=RECURRENT_NAMES):
@@ -168,6 +191,27 @@ def train_rnn_lm(params, x, targets, steps, lr=0.01, batch=8, rng=None):
             m_hat, v_hat = m[name] / (1 - 0.9 ** (i + 1)), v2[name] / (1 - 0.999 ** (i + 1))
             p[name] = p[name] - lr * m_hat / (np.sqrt(v_hat) + 1e-8)
     return p, losses
+
+
+def train_seeds(x, targets, hidden, seeds, steps, lr=0.01):
+    """Untrained and trained models for several seeds, to show a training result is not one lucky run.
+
+    Inputs: x (1, S, V) one-hot text and targets (1, S), as train_rnn_lm; hidden: H;
+    seeds: (init seed, training seed) pairs; steps, lr: as train_rnn_lm.
+    Returns: list of (untrained params, trained params, (steps,) losses), one per pair.
+    """
+    hidden = check_positive_int("hidden", hidden)
+    x = check_array("x", x, (1, "S", "V"))
+    seeds = [tuple(pair) for pair in seeds]
+    if not seeds or any(len(pair) != 2 for pair in seeds):
+        raise ValueError(f"seeds must be a non-empty list of (init seed, training seed) pairs; got {seeds!r}")
+    runs = []
+    for init_seed, train_seed in seeds:
+        V = x.shape[2]
+        untrained = init_rnn_lm(V, hidden, V, np.random.default_rng(init_seed))
+        trained, losses = train_rnn_lm(untrained, x, targets, steps, lr=lr, rng=np.random.default_rng(train_seed))
+        runs.append((untrained, trained, losses))
+    return runs
 
 
 def draw_truncation(k, T, curves, fig=None):

@@ -145,3 +145,15 @@ def test_call_student_copies_arguments_and_reports_crashes():
     assert x[0] == 0.0  # the caller's array is untouched either way
     with pytest.raises(AssertionError, match="f raised ZeroDivisionError"):
         call_student(lambda a: 1 / 0, {"a": x}, "f")
+
+
+def unanswered(*args):  # what nbgrader's generate_assignment leaves in place of the solution lines
+    raise NotImplementedError()
+
+
+@pytest.mark.parametrize("checker, name", [(check_rnn_step_backward, "rnn_step_backward"),
+                                           (check_rnn_backward, "rnn_backward")])
+def test_unanswered_exercise_says_not_implemented_yet(checker, name):
+    with pytest.raises(AssertionError, match=rf"^{name}: not implemented yet\. Replace `raise NotImplementedError\(\)`") as info:
+        checker(unanswered)
+    assert info.value.__cause__ is None and "NameError" not in str(info.value)

@@ -165,21 +165,31 @@ def test_widget_redraws_when_a_control_changes(monkeypatch):
     assert calls[-1] == (1.5, "linear", "non-normal") and len(calls) == 4
 
 
-def test_check_decay_prediction_accepts_log_and_explains_log10(capsys):
-    from rnnlib.checkers import check_decay_prediction
+def test_check_shrink_steps_accepts_the_first_k_below_tol_and_explains_mistakes(capsys):
+    from rnnlib.checkers import check_shrink_steps
 
-    assert check_decay_prediction(np.log) < 1e-9
+    # sigma**k < tol  <=>  k > log(tol) / log(sigma) (log(sigma) < 0): the first such integer
+    assert check_shrink_steps(lambda s, tol: int(np.floor(np.log(tol) / np.log(s))) + 1) == 0.0
     out = capsys.readouterr().out
-    assert out.startswith("predict_slope: correct. Your slopes match the measured ones for σ_max = 0.5, 0.8, 1.2, 1.5")
-    assert "σ_max=0.5: -0.6931" in out  # log(0.5) = -0.693147
-    with pytest.raises(AssertionError, match="log10"):
-        check_decay_prediction(np.log10)
-    with pytest.raises(AssertionError, match="not sigma_max itself"):
-        check_decay_prediction(lambda s: s)
-    with pytest.raises(AssertionError, match="check the sign"):
-        check_decay_prediction(lambda s: -np.log(s))
-    with pytest.raises(AssertionError, match="slope is wrong"):
-        check_decay_prediction(lambda s: 0.5 * np.log(s))
+    assert out.startswith("steps_to_shrink: correct on all 4 cases (σ_max=0.5, tol=1e-06)")
+    with pytest.raises(AssertionError, match="you said 19, the measured distance is 20.*off by one"):
+        check_shrink_steps(lambda s, tol: int(np.floor(np.log(tol) / np.log(s))))  # 0.5**19 > 1e-6
+    with pytest.raises(AssertionError, match="whole number of steps"):
+        check_shrink_steps(lambda s, tol: np.log(tol) / np.log(s))
+    with pytest.raises(AssertionError, match="must return one number"):
+        check_shrink_steps(lambda s, tol: [1])
+    with pytest.raises(AssertionError, match="wrong for 4 of 4 cases.*sigma_max\\*\\*k"):
+        check_shrink_steps(lambda s, tol: 3)
+
+
+def test_checkers_say_not_implemented_yet_for_the_released_placeholder():
+    from rnnlib.checkers import check_shrink_steps
+
+    def placeholder(sigma_max, tol):
+        raise NotImplementedError()
+
+    with pytest.raises(AssertionError, match="steps_to_shrink: not implemented yet"):
+        check_shrink_steps(placeholder)
 
 
 def test_bad_inputs_name_the_argument():

@@ -83,3 +83,63 @@ def test_every_notebook_imports_rnnlib():
     for path in NOTEBOOKS:
         source = "".join("".join(c["source"]) for c in json.loads(path.read_text())["cells"] if c["cell_type"] == "code")
         assert re.search(r"^\s*(from rnnlib|import rnnlib)", source, re.M), path.name
+
+
+# --- emulated CPU profiles and CI (README, "How the tests work") -------------------------------------
+def run_profiles(*args):
+    return subprocess.run([sys.executable, str(ROOT / "tests" / "cpu_profiles.py"), *args], cwd=ROOT,
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_cpu_profile_switches_reach_the_command():
+    code = "import os; print(*(os.environ.get(k) for k in ('ATEN_CPU_CAPABILITY', 'MKL_CBWR', 'OPENBLAS_CORETYPE', 'TQDM_DISABLE')))"
+    result = run_profiles("--exec", "generic-x86-64", "--", sys.executable, "-c", code)
+    assert result.returncode == 0 and result.stdout.split() == ["default", "COMPATIBLE", "Nehalem", "1"]
+    listing = run_profiles("--list").stdout
+    assert "avx2-laptop: ATEN_CPU_CAPABILITY=avx2" in listing and "generic-x86-64:" in listing
+
+
+def test_cpu_profiles_exit_non_zero_when_a_profile_fails():
+    result = run_profiles("--profile", "avx2-laptop", "notebooks/no_such_notebook.ipynb")  # pytest: file not found
+    assert result.returncode == 1
+    assert re.search(r"^avx2-laptop: FAILED in \d+ s$", result.stdout, re.M)
+
+
+def test_ci_runs_the_profiles_after_the_tests_and_fails_if_either_fails():
+    script = (ROOT / ".ci" / "run").read_text()
+    assert "set -euo pipefail" in script
+    assert script.index("\npytest") < script.index("python tests/cpu_profiles.py")
+    assert "pytest || tests_status=$?" in script and "python tests/cpu_profiles.py || profiles_status=$?" in script
+    assert re.search(r"if \(\(tests_status != 0 \|\| profiles_status != 0\)\); then\n.*\n\s+exit 1", script)
+    assert subprocess.run(["bash", "-n", str(ROOT / ".ci" / "run")]).returncode == 0
+
+
+# --- exercises work in the student version (solutions replaced as nbgrader's generate_assignment does) ----
+def student_version(source):
+    lines, out, inside = source.split("\n"), [], False
+    for line in lines:
+        if line.strip() == "### BEGIN SOLUTION":
+            out.append(line[: len(line) - len(line.lstrip())] + "raise NotImplementedError()")
+            inside = True
+        elif line.strip() == "### END SOLUTION":
+            inside = False
+        elif not inside:
+            out.append(line)
+    return "\n".join(out)
+
+
+def test_student_version_replaces_solution_lines():
+    source = "def f(x):\n    ### BEGIN SOLUTION\n    y = 2 * x\n    ### END SOLUTION\n    return y"
+    assert student_version(source) == "def f(x):\n    raise NotImplementedError()\n    return y"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_solution_regions_sit_inside_functions(path):
+    cells = [c for c in json.loads(path.read_text())["cells"] if c["cell_type"] == "code"]
+    for cell in cells:
+        source = "".join(cell["source"])
+        if "### BEGIN SOLUTION" in source:
+            student = student_version(source)
+            compile(student, path.name, "exec")  # no SyntaxError once the solution is gone
+            assert re.search(r"^def \w+\(.*\):\n(    .*\n)*    raise NotImplementedError\(\)", student, re.M), (
+                "a solution region must be the body (or part of the body) of a function")

@@ -1,3 +1,5 @@
+import tracemalloc
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -11,6 +13,8 @@ from rnnlib import torch_rnn  # noqa: E402
 from rnnlib import truncation  # noqa: E402
 from rnnlib.bptt import PARAM_NAMES, init_rnn_lm, rnn_lm_forward, rnn_lm_loss_and_grads, unrolled_contributions  # noqa: E402
 from rnnlib.truncation import (  # noqa: E402
+    peak_memory,
+    train_seeds,
     TruncationCurve,
     draw_truncation,
     gradient_agreement,
@@ -190,3 +194,33 @@ def test_validation_errors():
         truncation_curve(params, x, targets, h0, [1, 2.5])
     with pytest.raises(ValueError, match="ks must hold at least one"):
         truncation_curve(params, x, targets, h0, [])
+
+
+def test_peak_memory_grows_with_the_chunk_and_counts_at_least_the_activations():
+    params, x, targets, h0 = problem(4, 48, 10, 16, 10)  # big enough that activations dominate the peak
+    peaks = {k: peak_memory(params, x, targets, h0, k) for k in (8, 16, 48)}
+    per_step = 8 * 4 * (10 + 16 + 10)  # x, h and dlogits of one step, float64, N = 4
+    assert peaks[8] < peaks[16] < peaks[48]
+    assert peaks[48] - peaks[8] >= 40 * per_step  # 40 more steps held: at least their activations
+    assert not tracemalloc.is_tracing()  # started and stopped by peak_memory
+    tracemalloc.start()
+    try:  # inside a caller's own tracing: measured the same, and tracing is left on
+        assert peak_memory(params, x, targets, h0, 48) == peaks[48] and tracemalloc.is_tracing()
+    finally:
+        tracemalloc.stop()
+
+
+def test_train_seeds_one_run_per_pair_reproducible():
+    text = np.array([0, 1, 2] * 6)
+    x, targets = np.eye(3)[text[:-1]][None], text[1:][None]
+    runs = train_seeds(x, targets, 6, [(0, 1), (2, 3)], steps=5)
+    again = train_seeds(x, targets, 6, [(2, 3)], steps=5)
+    assert len(runs) == 2 and all(losses.shape == (5,) for _, _, losses in runs)
+    assert not np.array_equal(runs[0][0]["W_hh"], runs[1][0]["W_hh"])  # different init seeds
+    for name in PARAM_NAMES:
+        np.testing.assert_array_equal(runs[1][1][name], again[0][1][name])
+    np.testing.assert_array_equal(runs[0][0]["W_hh"], init_rnn_lm(3, 6, 3, np.random.default_rng(0))["W_hh"])
+    with pytest.raises(ValueError, match="seeds must be a non-empty list of"):
+        train_seeds(x, targets, 6, [], steps=5)
+    with pytest.raises(ValueError, match="hidden must be a positive integer"):
+        train_seeds(x, targets, 0, [(0, 1)], steps=5)
