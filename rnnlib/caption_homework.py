@@ -5,8 +5,8 @@ its outputs are compared name by name with a reference, and a failure names what
 The loss is checked against torch's cross-entropy and autograd in float64, not against our own code.
 
 - temporal_softmax_loss(logits (N, T, V), y (N, T) int, mask (N, T) bool) -> (loss, dlogits):
-  loss = (1/N) sum_{n,t} mask[n,t] * (-log softmax(logits[n,t])[y[n,t]])  (summed over time, averaged
-  over the batch; padded steps count for nothing).
+  loss = sum_{n,t} mask[n,t] * (-log softmax(logits[n,t])[y[n,t]]) / sum_{n,t} mask[n,t]  (the mean over the
+  real tokens, as rnnlib.caption_decoder does; padded steps count for nothing).
 - beam_step(scores (K,), logprobs (K, V), beam_width) -> (new_scores, parents, words), each (beam_width,),
   best first: the beam_width best of all K*V extensions scores[k] + logprobs[k, v].
 """
@@ -21,11 +21,12 @@ __all__ = ["check_temporal_softmax_loss", "check_beam_step", "reference_beam_ste
 
 
 def torch_temporal_softmax_loss(logits, y, mask):
-    """The reference: torch.nn.functional.cross_entropy per step, masked, summed, / N; grad by autograd."""
+    """The reference: torch.nn.functional.cross_entropy per step, masked, averaged over real tokens; autograd grad."""
     z = torch.tensor(logits, dtype=torch.float64, requires_grad=True)
     n, t, v = z.shape
     per_step = torch.nn.functional.cross_entropy(z.reshape(-1, v), torch.as_tensor(y).reshape(-1).long(), reduction="none")
-    loss = (per_step * torch.as_tensor(mask, dtype=torch.float64).reshape(-1)).sum() / n
+    m = torch.as_tensor(mask, dtype=torch.float64).reshape(-1)
+    loss = (per_step * m).sum() / m.sum()
     loss.backward()
     return loss.item(), z.grad.numpy()
 
@@ -53,14 +54,14 @@ def check_temporal_softmax_loss(student_fn):
             if np.isclose(float(np.asarray(got[0])), unmasked):
                 raise AssertionError(f"temporal_softmax_loss (case {case}): the loss counts the padded steps; "
                                      "multiply each step's loss by mask[n, t] before summing.")
-            if np.isclose(float(np.asarray(got[0])) * args["mask"].sum() / args["y"].shape[0], loss):
-                raise AssertionError(f"temporal_softmax_loss (case {case}): the loss is averaged over the real "
-                                     "tokens; this homework sums over time and divides by N only.")
+            if np.isclose(float(np.asarray(got[0])) * args["y"].shape[0] / args["mask"].sum(), loss):
+                raise AssertionError(f"temporal_softmax_loss (case {case}): the loss is divided by N; divide by "
+                                     "the number of real tokens, mask.sum(), instead.")
         errors.append(compare_outputs(
             "temporal_softmax_loss", got, expected, case=case,
-            hints={"loss": "sum -log softmax(logits)[y] over the steps where mask is True, then divide by N.",
-                   "dlogits": "per step, (softmax(logits) - one_hot(y)) * mask / N; zero on padded steps."},
-            shared_hint="compute the softmax stably (subtract each row's maximum) and divide by N once."))
+            hints={"loss": "sum -log softmax(logits)[y] over the steps where mask is True, then divide by mask.sum().",
+                   "dlogits": "per step, (softmax(logits) - one_hot(y)) * mask / mask.sum(); zero on padded steps."},
+            shared_hint="compute the softmax stably (subtract each row's maximum) and divide by mask.sum() once."))
     return report_pass("temporal_softmax_loss", expected, errors)
 
 

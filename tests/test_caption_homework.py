@@ -10,14 +10,14 @@ def good_loss(logits, y, mask):
     z = logits - logits.max(-1, keepdims=True)
     p = np.exp(z) / np.exp(z).sum(-1, keepdims=True)
     picked = np.take_along_axis(p, y[..., None], -1)[..., 0]
-    loss = -(np.log(picked) * mask).sum() / n
+    loss = -(np.log(picked) * mask).sum() / mask.sum()
     d = p.copy()
     np.put_along_axis(d, y[..., None], np.take_along_axis(d, y[..., None], -1) - 1, -1)
-    return loss, d * mask[..., None] / n
+    return loss, d * mask[..., None] / mask.sum()
 
 
 def test_torch_reference_matches_a_hand_case():
-    # one step, V = 2, logits (0, log 3): softmax = (1/4, 3/4); y = 1 -> loss -log(3/4); N = 1
+    # one step, V = 2, logits (0, log 3): softmax = (1/4, 3/4); y = 1 -> loss -log(3/4); one real token
     # dlogits = softmax - one_hot = (1/4, -1/4)
     loss, d = torch_temporal_softmax_loss(np.array([[[0.0, np.log(3.0)]]]), np.array([[1]]), np.array([[True]]))
     assert loss == pytest.approx(-np.log(0.75), rel=1e-12)
@@ -33,7 +33,7 @@ def test_loss_checker_passes_a_right_answer(capsys):
     "bug, message",
     [
         (lambda l, y, m: good_loss(l, y, np.ones_like(m)), "counts the padded steps"),
-        (lambda l, y, m: (good_loss(l, y, m)[0] * l.shape[0] / m.sum(), good_loss(l, y, m)[1]), "averaged over the real tokens"),
+        (lambda l, y, m: (good_loss(l, y, m)[0] * m.sum() / l.shape[0], good_loss(l, y, m)[1]), "the loss is divided by N"),
         (lambda l, y, m: (good_loss(l, y, m)[0], good_loss(l, y, m)[1] * l.shape[0]), "dlogits is wrong"),
         (lambda l, y, m: good_loss(l, y, m)[0], "must return 2 values"),
     ],
@@ -71,3 +71,14 @@ def test_beam_checker(capsys):
         check_beam_step(one_child_per_beam)
     with pytest.raises(AssertionError, match="new_scores is wrong"):
         check_beam_step(lambda s, lp, w: (good_beam(s, lp, w)[0] - s[0], *good_beam(s, lp, w)[1:]))
+
+
+def test_torch_reference_agrees_with_rnnlib_layers():
+    from rnnlib.layers import softmax_cross_entropy
+
+    rng = np.random.default_rng(0)
+    logits, y = rng.normal(size=(3, 4, 5)), rng.integers(5, size=(3, 4))
+    mask = np.array([[1, 1, 1, 0], [1, 1, 0, 0], [1, 1, 1, 1]], dtype=bool)
+    loss, d = torch_temporal_softmax_loss(logits, y, mask)
+    ours = softmax_cross_entropy(logits, y, mask=mask)
+    assert abs(ours[0] - loss) < 1e-12 and np.allclose(ours[1], d, atol=1e-14)
