@@ -41,7 +41,7 @@ def train_model(kind, seed=0, steps=DEFAULTS["steps"], batch_size=DEFAULTS["batc
     data = make_split("train", n=train_size, seed=0)
     losses = train_captioner(model, data, steps, batch_size=batch_size, lr=lr, seed=seed, show_progress=show_progress)
     meta = {"seed": seed, "steps": steps, "batch_size": batch_size, "lr": lr, "train_size": train_size,
-            "final_loss": sum(losses[-50:]) / len(losses[-50:]), "torch": torch.__version__}
+            "final_loss": sum(losses[-50:]) / len(losses[-50:]), "torch": str(torch.__version__)}
     return model, meta
 
 
