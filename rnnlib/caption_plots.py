@@ -36,7 +36,8 @@ def draw_caption_grid(images, captions, ncols=4, fig=None, colours=None, suptitl
         ax = fig.add_subplot(nrows, ncols, i + 1)
         ax.imshow(img, interpolation="nearest")
         text = cap if isinstance(cap, str) else " ".join(cap)
-        ax.set_title("\n".join(textwrap.wrap(text, width)), fontsize=8, color=None if colours is None else colours[i])
+        style = {} if colours is None else {"color": colours[i]}
+        ax.set_title("\n".join(textwrap.wrap(text, width)), fontsize=8, **style)
         ax.set_xticks([])
         ax.set_yticks([])
     if suptitle:
