@@ -89,6 +89,12 @@ HOMEWORK = {
         Exercise("my_lstm_step_backward", 3, "lstm_step_backward", "rnnlib.lstm_checkers:check_lstm_step_backward",
                  ("rnnlib.lstm:lstm_step_backward", "rnnlib.lstm:_cell_backward")),
     )),
+    "06": Homework("06", NOTEBOOKS / "06_captioning.ipynb", (
+        Exercise("temporal_softmax_loss", 3, "temporal_softmax_loss", "rnnlib.caption_homework:check_temporal_softmax_loss",
+                 ("rnnlib.caption_homework:torch_temporal_softmax_loss", "rnnlib.layers:softmax_cross_entropy")),
+        Exercise("beam_step", 2, "beam_step", "rnnlib.caption_homework:check_beam_step",
+                 ("rnnlib.caption_homework:reference_beam_step",)),
+    )),
 }
 
 
