@@ -6,7 +6,7 @@ import numpy as np
 from ._stacked import check_stacked
 from ._validate import check_array
 
-__all__ = ["torch_rnn", "torch_lstm", "torch_lstm_stack", "torch_gru", "torch_gru_stack"]
+__all__ = ["torch_rnn", "torch_lstm", "torch_lstm_stack", "torch_gru", "torch_gru_stack", "lstm_params_from_torch", "torch_reference"]
 
 
 def torch_rnn(W_xh, W_hh, b_h=None, dtype=None):
@@ -112,3 +112,47 @@ def torch_gru(W_xh, W_hh, b_xh=None, b_hh=None, dtype=None):
 def torch_gru_stack(layers, dtype=None):
     """A stacked torch.nn.GRU (num_layers = len(layers)); layers[k] = (W_xh, W_hh, b_xh, b_hh)."""
     return _stacked_module("GRU", [tuple(layer) for layer in layers], dtype)
+
+
+def lstm_params_from_torch(module, layer=0):
+    """Layer `layer` of a torch.nn.LSTM as rnnlib.lstm's numpy parameters (float64 copies).
+
+    Returns: dict W_xh (4H, D), W_hh (4H, H), b_h (4H,) = bias_ih + bias_hh (zeros without bias).
+    """
+    import torch
+
+    if not isinstance(module, torch.nn.LSTM):
+        raise ValueError(f"module must be a torch.nn.LSTM; got {type(module).__name__}")
+    if isinstance(layer, bool) or not isinstance(layer, int) or not 0 <= layer < module.num_layers:
+        raise ValueError(f"layer must be in 0..{module.num_layers - 1}; got {layer!r}")
+    get = lambda name: getattr(module, f"{name}_l{layer}").detach().to(torch.float64).numpy().copy()  # noqa: E731
+    W_xh, W_hh = get("weight_ih"), get("weight_hh")
+    b_h = get("bias_ih") + get("bias_hh") if module.bias else np.zeros(W_hh.shape[0])
+    return {"W_xh": W_xh, "W_hh": W_hh, "b_h": b_h}
+
+
+def torch_reference(kind, params, x, h0, dh):
+    """torch's outputs and gradients for rnnlib's LSTM or GRU, named as rnnlib names them.
+
+    Inputs:
+    - kind: "lstm" (params W_xh, W_hh, b_h) or "gru" (params W_xh, W_hh, b_xh, b_hh).
+    - x: (N, T, D), h0: (N, H) (c0 = 0 for the LSTM), dh: (N, T, H) upstream gradient (float64).
+    Returns: (h (N, T, H), dict of gradients "dx", "dh0", "dW_xh", "dW_hh", and "db_h" or "db_xh", "db_hh").
+    """
+    import torch
+
+    if kind not in ("lstm", "gru"):
+        raise ValueError(f"kind must be 'lstm' or 'gru'; got {kind!r}")
+    module = torch_lstm(**params) if kind == "lstm" else torch_gru(**params)
+    xt = torch.tensor(np.asarray(x, dtype=np.float64), requires_grad=True)
+    h0t = torch.tensor(np.asarray(h0, dtype=np.float64)[None], requires_grad=True)
+    state = (h0t, torch.zeros_like(h0t)) if kind == "lstm" else h0t
+    out, _ = module(xt, state)
+    (out * torch.tensor(np.asarray(dh, dtype=np.float64))).sum().backward()
+    grads = {"dx": xt.grad.numpy(), "dh0": h0t.grad.numpy()[0], "dW_xh": module.weight_ih_l0.grad.numpy(),
+             "dW_hh": module.weight_hh_l0.grad.numpy()}
+    if kind == "lstm":
+        grads["db_h"] = module.bias_ih_l0.grad.numpy()
+    else:
+        grads["db_xh"], grads["db_hh"] = module.bias_ih_l0.grad.numpy(), module.bias_hh_l0.grad.numpy()
+    return out.detach().numpy(), grads

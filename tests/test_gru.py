@@ -180,3 +180,16 @@ def test_rejects_bad_dtype_empty_sequence_upstream_and_cache():
         gru_step_backward(np.zeros((2, 4)), step_cache)
     with pytest.raises(ValueError, match="cache must be the GRUStepCache"):
         gru_step_backward(np.zeros((2, 5)), cache)
+
+
+def test_torch_reference_names_match_gru_backward():
+    from rnnlib.torch_bridge import torch_reference
+
+    rng = np.random.default_rng(8)
+    p = params(rng, 3, 2)
+    x, h0, dh = rng.normal(size=(2, 4, 3)), rng.normal(size=(2, 2)), rng.normal(size=(2, 4, 2))
+    h, cache = gru_forward(x, h0, **p)
+    out, grads = torch_reference("gru", p, x, h0, dh)
+    assert rel_error(h, out) <= 1e-12
+    for name, g in zip(["dx", "dh0", "dW_xh", "dW_hh", "db_xh", "db_hh"], gru_backward(dh, cache)):
+        assert rel_error(g, grads[name]) <= 1e-12, name

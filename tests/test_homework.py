@@ -10,13 +10,15 @@ import numpy as np
 import pytest
 
 from rnnlib.bptt import step_caches
+from rnnlib.lstm import LSTMStepCache, sigmoid
 from rnnlib.rnn import rnn_step_backward
 from rnnlib.homework import hidden
 from rnnlib.homework.release import assemble, exercise_cells
 from rnnlib.homework.spec import HOMEWORK, NOTEBOOKS, get_homework
 
 KEYS = sorted(HOMEWORK)
-SETUP = {"np": np, "step_caches": step_caches, "rnn_step_backward": rnn_step_backward}  # what solution cells use
+SETUP = {"np": np, "step_caches": step_caches, "rnn_step_backward": rnn_step_backward,  # what solution cells use
+         "LSTMStepCache": LSTMStepCache, "sigmoid": sigmoid}
 
 
 def test_every_notebook_with_solutions_has_a_spec_entry():

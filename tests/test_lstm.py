@@ -251,3 +251,18 @@ def test_torch_stack_rejects_mismatched_layers():
         torch_lstm_stack([(p["W_xh"], p["W_hh"], p["b_h"]), (p["W_xh"], p["W_hh"], p["b_h"])])
     with pytest.raises(ValueError, match="layers must be a non-empty list"):
         torch_lstm_stack([])
+
+
+def test_torch_reference_names_match_lstm_backward():
+    from rnnlib.torch_bridge import torch_reference
+
+    rng = np.random.default_rng(8)
+    p = params(rng, 3, 2)
+    x, h0, dh = rng.normal(size=(2, 4, 3)), rng.normal(size=(2, 2)), rng.normal(size=(2, 4, 2))
+    h, cache = lstm_forward(x, h0, **p)
+    out, grads = torch_reference("lstm", p, x, h0, dh)
+    assert rel_error(h, out) <= 1e-12
+    for name, g in zip(["dx", "dh0", "dW_xh", "dW_hh", "db_h"], lstm_backward(dh, cache)):
+        assert rel_error(g, grads[name]) <= 1e-12, name
+    with pytest.raises(ValueError, match="kind must be 'lstm' or 'gru'"):
+        torch_reference("rnn", p, x, h0, dh)

@@ -207,8 +207,66 @@ def test_shrink_steps(student_fn, m, rng):
                                  f"distance is {measured}")
 
 
+def _lstm_args(rng, N, D, H):
+    return {"x": rng.normal(size=(N, D)), "h_prev": rng.normal(size=(N, H)), "c_prev": rng.normal(size=(N, H)),
+            "W_xh": rng.normal(scale=0.5, size=(4 * H, D)), "W_hh": rng.normal(scale=0.5, size=(4 * H, H)),
+            "b_h": rng.normal(scale=0.5, size=4 * H)}
+
+
+def test_lstm_step_forward(student_fn, m, rng):
+    lstm, checkers = m["rnnlib.lstm"], m["rnnlib.checkers"]
+    for _ in range(3):
+        N, D, H = (int(v) for v in rng.integers(1, 6, size=3))
+        args = _lstm_args(rng, N, D, H)
+        h_next, c_next, _ = lstm.lstm_step_forward(**args)
+        got = checkers.call_student(student_fn, args, "lstm_step_forward")
+        got = list(got)[:2] if isinstance(got, (tuple, list)) and len(got) == 3 else got
+        checkers.compare_outputs("lstm_step_forward", got, {"h_next": h_next, "c_next": c_next},
+                                 case=f"hidden, N={N}, D={D}, H={H}")
+
+
+def test_lstm_step_backward(student_fn, m, rng):
+    lstm, checkers = m["rnnlib.lstm"], m["rnnlib.checkers"]
+    for _ in range(3):
+        N, D, H = (int(v) for v in rng.integers(1, 6, size=3))
+        h_next, _, cache = lstm.lstm_step_forward(**_lstm_args(rng, N, D, H))
+        dh_next, dc_next = rng.normal(size=h_next.shape), rng.normal(size=h_next.shape)  # (N, H) each
+        names = ("dx", "dh_prev", "dc_prev", "dW_xh", "dW_hh", "db_h")
+        want = dict(zip(names, lstm.lstm_step_backward(dh_next, dc_next, cache)))
+        got = checkers.call_student(student_fn, {"dh_next": dh_next, "dc_next": dc_next, "cache": cache},
+                                    "lstm_step_backward")
+        checkers.compare_outputs("lstm_step_backward", got, want, case=f"hidden, N={N}, D={D}, H={H}")
+
+
+def test_temporal_softmax_loss(student_fn, m, rng):
+    homework, checkers = m["rnnlib.caption_homework"], m["rnnlib.checkers"]
+    for _ in range(3):
+        N, T, V = (int(v) for v in rng.integers(2, 7, size=3))
+        logits, y = rng.normal(scale=3.0, size=(N, T, V)), rng.integers(V, size=(N, T))
+        mask = np.arange(T)[None, :] < rng.integers(1, T + 1, size=(N, 1))  # (N, T): each caption its own length
+        loss, dlogits = homework.torch_temporal_softmax_loss(logits, y, mask)
+        got = checkers.call_student(student_fn, {"logits": logits, "y": y, "mask": mask}, "temporal_softmax_loss")
+        checkers.compare_outputs("temporal_softmax_loss", got, {"loss": np.array(loss), "dlogits": dlogits},
+                                 case=f"hidden, N={N}, T={T}, V={V}")
+
+
+def test_beam_step(student_fn, m, rng):
+    homework, checkers = m["rnnlib.caption_homework"], m["rnnlib.checkers"]
+    for _ in range(3):
+        K, V = int(rng.integers(1, 6)), int(rng.integers(3, 8))
+        width = int(rng.integers(1, K * V + 1))
+        scores, logits = -rng.random(K) * 3, rng.normal(size=(K, V))
+        logprobs = logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))  # (K, V)
+        new, parents, words = homework.reference_beam_step(scores, logprobs, width)
+        got = checkers.call_student(student_fn, {"scores": scores, "logprobs": logprobs, "beam_width": width},
+                                    "beam_step")
+        want = {"new_scores": new, "parents": parents.astype(float), "words": words.astype(float)}
+        checkers.compare_outputs("beam_step", got, want, case=f"hidden, K={K}, V={V}, beam_width={width}")
+
+
 TESTS = {name[len("test_"):]: fn for name, fn in dict(globals()).items() if name.startswith("test_")}
-NEEDED = ["rnnlib.rnn", "rnnlib.checkers", "rnnlib.charloop", "rnnlib.charlm", "rnnlib.clipping", "rnnlib.jacobians"]
+NEEDED = ["rnnlib.rnn", "rnnlib.checkers", "rnnlib.charloop", "rnnlib.charlm", "rnnlib.clipping", "rnnlib.jacobians",
+          "rnnlib.lstm", "rnnlib.lstm_checkers", "rnnlib.caption_homework"]
 
 
 @contextlib.contextmanager

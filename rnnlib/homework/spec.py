@@ -83,6 +83,18 @@ HOMEWORK = {
         Exercise("steps_to_shrink", 2, "shrink_steps", "rnnlib.checkers:check_shrink_steps",
                  ("rnnlib.jacobians:gradient_norm_curve", "rnnlib.jacobians:jacobian_norms")),
     )),
+    "05": Homework("05", NOTEBOOKS / "05_lstm_gru.ipynb", (
+        Exercise("my_lstm_step_forward", 3, "lstm_step_forward", "rnnlib.lstm_checkers:check_lstm_step_forward",
+                 ("rnnlib.lstm:lstm_step_forward", "rnnlib.lstm:_cell")),
+        Exercise("my_lstm_step_backward", 3, "lstm_step_backward", "rnnlib.lstm_checkers:check_lstm_step_backward",
+                 ("rnnlib.lstm:lstm_step_backward", "rnnlib.lstm:_cell_backward")),
+    )),
+    "06": Homework("06", NOTEBOOKS / "06_captioning.ipynb", (
+        Exercise("temporal_softmax_loss", 3, "temporal_softmax_loss", "rnnlib.caption_homework:check_temporal_softmax_loss",
+                 ("rnnlib.caption_homework:torch_temporal_softmax_loss", "rnnlib.layers:softmax_cross_entropy")),
+        Exercise("beam_step", 2, "beam_step", "rnnlib.caption_homework:check_beam_step",
+                 ("rnnlib.caption_homework:reference_beam_step",)),
+    )),
 }
 
 

@@ -1,0 +1,141 @@
+"""Command line for the caption-world captioners: train, evaluate (printing the targets), sweep seeds.
+
+    python -m rnnlib.captioning train --model attention --seed 0 --save assets/caption_attention.pt
+    python -m rnnlib.captioning evaluate assets/caption_showtell.pt assets/caption_attention.pt
+    python -m rnnlib.captioning sweep --model showtell --seeds 0 1 2
+
+Targets (issue 11): on the in-distribution test split BLEU-4 >= 0.8 and every per-attribute accuracy
+(colour, shape, size, relation) >= 95%; on the compositional split the gap between the models is
+reported as measured. Training is seeded (torch.manual_seed and the minibatch stream), so a given
+seed and CPU reproduce a checkpoint; other CPUs may differ in the last bits of float32 sums.
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+
+import torch
+
+from .caption_eval import ATTRIBUTES, evaluate
+from .caption_models import MODELS, build_model
+from .caption_train import load_checkpoint, save_checkpoint, train_captioner
+from .captionworld import CaptionVocab, make_split
+
+__all__ = ["main", "train_model", "score_table", "TARGET_BLEU4", "TARGET_ATTRIBUTE"]
+
+TARGET_BLEU4 = 0.8
+TARGET_ATTRIBUTE = 0.95
+COLUMNS = ("bleu1", "bleu2", "bleu3", "bleu4") + ATTRIBUTES
+DEFAULTS = {"steps": 2000, "batch_size": 64, "lr": 3e-3, "train_size": 6000}
+
+
+def train_model(kind, seed=0, steps=DEFAULTS["steps"], batch_size=DEFAULTS["batch_size"], lr=DEFAULTS["lr"],
+                train_size=DEFAULTS["train_size"], show_progress=True):
+    """Build and train a captioner from seed: torch.manual_seed(seed) for the weights, seed for the batches.
+
+    Returns (model, meta) where meta records everything needed to train it again."""
+    torch.manual_seed(seed)
+    model = build_model(kind, len(CaptionVocab()))
+    data = make_split("train", n=train_size, seed=0)
+    losses = train_captioner(model, data, steps, batch_size=batch_size, lr=lr, seed=seed, show_progress=show_progress)
+    meta = {"seed": seed, "steps": steps, "batch_size": batch_size, "lr": lr, "train_size": train_size,
+            "final_loss": sum(losses[-50:]) / len(losses[-50:]), "torch": str(torch.__version__)}
+    return model, meta
+
+
+def score_table(rows):
+    """Text table: rows is a list of (label, scores dict)."""
+    head = f"{'':28s}" + "".join(f"{c:>9s}" for c in COLUMNS)
+    lines = [head] + [f"{label:28s}" + "".join(f"{s[c]:9.4f}" for c in COLUMNS) for label, s in rows]
+    return "\n".join(lines)
+
+
+def _targets(scores):
+    attrs = {a: scores[a] for a in ("colour", "shape", "size", "relation")}
+    ok = scores["bleu4"] >= TARGET_BLEU4 and min(attrs.values()) >= TARGET_ATTRIBUTE
+    worst = min(attrs, key=attrs.get)
+    return ok, (f"BLEU-4 {scores['bleu4']:.4f} (target >= {TARGET_BLEU4}), lowest attribute accuracy "
+                f"{worst} {attrs[worst]:.4f} (target >= {TARGET_ATTRIBUTE}): {'MET' if ok else 'NOT MET'}")
+
+
+def _splits(n):
+    return {s: make_split(s, n=n) for s in ("test", "compositional")}
+
+
+def cmd_train(args):
+    start = time.perf_counter()
+    model, meta = train_model(args.model, args.seed, args.steps, args.batch_size, args.lr, args.train_size)
+    print(f"trained {args.model} seed={args.seed} steps={args.steps} in {time.perf_counter() - start:.0f} s; "
+          f"mean loss of the last 50 steps {meta['final_loss']:.4f}")
+    if args.save:
+        save_checkpoint(model, args.model, args.save, meta)
+        print(f"saved {args.save}")
+    return 0
+
+
+def cmd_evaluate(args):
+    splits, rows, all_ok, by = _splits(args.n), [], True, {}
+    for path in args.checkpoints:
+        model, meta = load_checkpoint(path)
+        for split, data in splits.items():
+            scores, _ = evaluate(model, data, method=args.method, beam_width=args.beam_width)
+            rows.append((f"{meta['kind']} s{meta.get('seed')} {split}", scores))
+            by[(path, split)] = scores
+            if split == "test":
+                ok, line = _targets(scores)
+                all_ok &= ok
+                print(f"{path} test: {line}")
+    print(f"\ndecoding: {args.method}" + (f" (beam width {args.beam_width})" if args.method == "beam" else ""))
+    print(score_table(rows))
+    if len(args.checkpoints) == 2:
+        a, b = args.checkpoints
+        gap = {c: by[(b, "compositional")][c] - by[(a, "compositional")][c] for c in ("bleu4", "colour", "shape", "exact")}
+        print("\ncompositional split, second minus first: " + ", ".join(f"{c} {v:+.4f}" for c, v in gap.items()))
+    return 0 if all_ok else 1
+
+
+def cmd_sweep(args):
+    splits, results = _splits(args.n), {s: [] for s in ("test", "compositional")}
+    for seed in args.seeds:
+        model, meta = train_model(args.model, seed, args.steps, show_progress=False)
+        for split, data in splits.items():
+            scores, _ = evaluate(model, data)
+            results[split].append(scores)
+            print(f"{args.model} seed {seed} {split}: " + " ".join(f"{c}={scores[c]:.4f}" for c in COLUMNS), flush=True)
+    for split, runs in results.items():
+        print(f"\n{args.model} {split}, {len(runs)} seeds: median [min, max]")
+        for c in COLUMNS:
+            vals = [r[c] for r in runs]
+            print(f"  {c:9s} {statistics.median(vals):.4f} [{min(vals):.4f}, {max(vals):.4f}]")
+    return 0
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m rnnlib.captioning", description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    tr = sub.add_parser("train", help="train one captioner and save a checkpoint")
+    tr.add_argument("--model", choices=sorted(MODELS), required=True)
+    tr.add_argument("--seed", type=int, default=0)
+    tr.add_argument("--steps", type=int, default=DEFAULTS["steps"])
+    tr.add_argument("--batch-size", type=int, default=DEFAULTS["batch_size"])
+    tr.add_argument("--lr", type=float, default=DEFAULTS["lr"])
+    tr.add_argument("--train-size", type=int, default=DEFAULTS["train_size"])
+    tr.add_argument("--save", help="checkpoint path, e.g. assets/caption_attention.pt")
+    ev = sub.add_parser("evaluate", help="BLEU and per-attribute accuracy on test and compositional splits")
+    ev.add_argument("checkpoints", nargs="+")
+    ev.add_argument("--method", choices=("greedy", "beam"), default="greedy")
+    ev.add_argument("--beam-width", type=int, default=3)
+    ev.add_argument("--n", type=int, default=1000, help="scenes per split")
+    sw = sub.add_parser("sweep", help="train several seeds (nothing saved); median and spread")
+    sw.add_argument("--model", choices=sorted(MODELS), required=True)
+    sw.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    sw.add_argument("--steps", type=int, default=DEFAULTS["steps"])
+    sw.add_argument("--n", type=int, default=1000, help="scenes per split")
+    args = parser.parse_args(argv)
+    return {"train": cmd_train, "evaluate": cmd_evaluate, "sweep": cmd_sweep}[args.command](args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
