@@ -41,20 +41,23 @@ __all__ = ["run_benchmark", "main"]
 
 
 def run_benchmark(text, seconds=20.0, hidden=100, seq_length=25, seed=0, batch_sizes=(1, 32),
-                  loop_dtype=np.float64):
+                  loop_dtype=np.float64, steps=None):
     """Train the loop baseline (in loop_dtype) and charlm (float32) at each batch size for `seconds` each.
 
+    steps: if given, each model trains for this many updates instead of `seconds` (reproducible;
+    what the tests use). A seconds budget always runs at least one update per model.
     Returns: list of dicts with keys name, chars, seconds, chars_per_s, val_bpc.
     """
+    budget = {"seconds": seconds} if steps is None else {"steps": steps}
     vocab = Vocabulary(text)
     train, val = (vocab.encode(part) for part in train_val_split(text))
     rows = []
-    run = loop_train(train, len(vocab), hidden=hidden, seq_length=seq_length, seconds=seconds,
+    run = loop_train(train, len(vocab), hidden=hidden, seq_length=seq_length, **budget,
                      rng=np.random.default_rng(seed), dtype=np.dtype(loop_dtype).type)
     rows.append(_row(f"loop ({np.dtype(loop_dtype).name}, N=1)", run.chars, run.seconds, evaluate(run.params, val)))
     for n in batch_sizes:
         res = train_charlm(train, val, len(vocab), hidden=hidden, seq_length=seq_length, batch_size=n,
-                           seconds=seconds, eval_every=10**9, rng=np.random.default_rng(seed))
+                           **budget, eval_every=10**9, rng=np.random.default_rng(seed))
         rows.append(_row(f"charlm (float32, N={n})", res.chars, res.seconds, res.val_nats[-1]))
     return rows
 

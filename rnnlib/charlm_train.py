@@ -4,7 +4,12 @@ Each of the N streams reads its own contiguous piece of the text (rnnlib.charlm.
 T characters per update; the hidden state at the end of one chunk is the initial state of the
 next (truncated BPTT: the gradient stops at the chunk boundary, the state does not). At the end
 of a pass through the text every stream starts again from h = 0. The budget is a number of
-steps (reproducible) or of seconds (for benchmarks).
+steps (reproducible) or of seconds (for benchmarks; at least one step is always taken).
+
+At every evaluation, training and validation text are scored the same way: rnnlib.charlm.evaluate
+with the current weights on a fixed slice of the training text (its first len(val_data)
+characters) and on the validation text, so their difference is a real generalization gap. The
+running mean of the minibatch losses (weights changing while it is averaged) is kept separately.
 """
 from __future__ import annotations
 
@@ -49,10 +54,11 @@ class TrainResult(NamedTuple):
 
     params: dict
     steps: list  # step numbers at which we evaluated
-    train_nats: list  # mean training loss per character since the previous evaluation
+    train_nats: list  # evaluate(params, train_data[:len(val_data)]) at that step
     val_nats: list  # evaluate(params, val_data) at that step
     chars: int  # training characters processed (steps * N * T)
     seconds: float  # wall time of the training loop (evaluations during it included, the final one not)
+    running_nats: list  # mean minibatch loss per character since the previous evaluation
 
 
 def train_charlm(train_data, val_data, V, *, hidden=100, seq_length=25, batch_size=32, lr=0.1,
@@ -63,8 +69,10 @@ def train_charlm(train_data, val_data, V, *, hidden=100, seq_length=25, batch_si
     Inputs:
     - train_data, val_data: 1-D int arrays of character indices in [0, V).
     - V: vocabulary size; hidden (H), seq_length (T), batch_size (N streams), lr, max_norm.
-    - steps or seconds: the budget; exactly one. Use steps for reproducible output.
-    - eval_every: evaluate on val_data every this many steps (and at the end).
+    - steps or seconds: the budget; exactly one. Use steps for reproducible output. A seconds
+      budget always runs at least one step, so every result has at least one evaluation.
+    - eval_every: evaluate every this many steps (and at the end) on val_data and on the same
+      number of characters from the start of train_data, with the same function (evaluate).
     - callback(step, params): called after each evaluation, e.g. to print a sample.
     - rng: np.random.Generator for the initial weights (if params is None); dtype of new params.
     - params: optional parameters to continue training from; they are updated IN PLACE (and
@@ -89,11 +97,12 @@ def train_charlm(train_data, val_data, V, *, hidden=100, seq_length=25, batch_si
     _check_indices("train_data", streams, V)
     memory = {k: np.zeros_like(params[k]) for k in PARAM_NAMES}
     n_chunks = (streams.shape[1] - 1) // seq_length
-    result = TrainResult(params, [], [], [], 0, 0.0)
+    train_slice = np.asarray(train_data)[:max(len(val_data), 2)]  # scored like val_data
+    result = TrainResult(params, [], [], [], 0, 0.0, [])
     h, running, n_running, step = None, 0.0, 0, 0
     bar = progress_bar(total=steps, unit="step", desc="training", enabled=progress)
     start = time.perf_counter()
-    while (steps is not None and step < steps) or (seconds is not None and time.perf_counter() - start < seconds):
+    while step < steps if steps is not None else (step == 0 or time.perf_counter() - start < seconds):
         k = step % n_chunks
         if k == 0:
             h = np.zeros((batch_size, H), dtype=params["W_hh"].dtype)  # new epoch: fresh state
@@ -110,19 +119,20 @@ def train_charlm(train_data, val_data, V, *, hidden=100, seq_length=25, batch_si
         running, n_running = running + loss, n_running + 1
         bar.update(1)
         if step % eval_every == 0:
-            _record(result, params, val_data, step, running / n_running, callback)
+            _record(result, params, train_slice, val_data, step, running / n_running, callback)
             running, n_running = 0.0, 0
             bar.set_postfix(val_bpc=f"{loss_report(result.val_nats[-1]).bpc:.3f}")
     bar.close()
     elapsed = time.perf_counter() - start
     if n_running:
-        _record(result, params, val_data, step, running / n_running, callback)
+        _record(result, params, train_slice, val_data, step, running / n_running, callback)
     return result._replace(chars=step * batch_size * seq_length, seconds=elapsed)
 
 
-def _record(result, params, val_data, step, train_nats, callback):
+def _record(result, params, train_slice, val_data, step, running_nats, callback):
     result.steps.append(step)
-    result.train_nats.append(train_nats)
+    result.running_nats.append(running_nats)
+    result.train_nats.append(evaluate(params, train_slice))
     result.val_nats.append(evaluate(params, val_data))
     if callback is not None:
         callback(step, params)

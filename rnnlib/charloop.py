@@ -33,6 +33,10 @@ BUGS = {  # switch -> (what a slide wrote, what is right)
 }
 
 
+NOT_YET = ("{what}: not implemented yet. Write your code between ### BEGIN SOLUTION and ### END SOLUTION "
+           "(in place of raise NotImplementedError()), then run this cell again")
+
+
 def _check_bugs(bugs):
     unknown = sorted(set(bugs) - set(BUGS))
     if unknown:
@@ -111,7 +115,7 @@ def loop_train(data, V, *, hidden=100, seq_length=25, lr=0.1, max_norm=5.0, step
                bugs=(), rng=None, params=None, dtype=np.float64):
     """Train with the per-character loop, min-char-rnn style (batch 1, h carried, reset each pass).
 
-    Budget: steps or seconds (exactly one). Raises FloatingPointError if the loss is not finite.
+    Budget: steps or seconds (exactly one; a seconds budget always runs at least one step). Raises FloatingPointError if the loss is not finite.
     Returns: LoopResult.
     """
     if (steps is None) == (seconds is None):
@@ -122,7 +126,7 @@ def loop_train(data, V, *, hidden=100, seq_length=25, lr=0.1, max_norm=5.0, step
     memory = {k: np.zeros_like(params[k]) for k in PARAM_NAMES}
     losses, p, h, step = [], 0, np.zeros(H, dtype), 0
     start = time.perf_counter()
-    while (steps is not None and step < steps) or (seconds is not None and time.perf_counter() - start < seconds):
+    while step < steps if steps is not None else (step == 0 or time.perf_counter() - start < seconds):
         if p + seq_length + 1 > len(data):
             p, h = 0, np.zeros(H, dtype)  # back to the start of the text with a fresh state
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # divergence is reported below
@@ -177,11 +181,16 @@ def check_step_backward(step_backward):
 
     def guarded(dy, h, h_prev, x, dh_next, params):
         args = {"dy": dy, "h": h, "h_prev": h_prev, "x": x, "dh_next": dh_next, "params": params}
-        return call_student(step_backward, args, "step_backward")
+        out = call_student(step_backward, args, "step_backward")
+        if out is None:
+            raise AssertionError(NOT_YET.format(what="step_backward") + " (it returned None)")
+        return out
 
     try:
         _, got, _ = loop_loss_and_grads(params, inputs, targets, h0, step_backward=guarded)
     except AssertionError as err:
+        if isinstance(err.__cause__, NotImplementedError):
+            raise AssertionError(NOT_YET.format(what="step_backward")) from None
         if isinstance(err.__cause__, ValueError):  # a shape error inside the student's function
             raise AssertionError(f"{err}. With V=5 and H=4, dh_prev must come from W_hh, the only (H, H) "
                                  "matrix") from None
@@ -205,7 +214,12 @@ def check_adagrad_step(adagrad_step):
     want = param - 0.1 * grad / np.sqrt(want_memory + 1e-8)
     bug = param + 0.1 * param / np.sqrt(want_memory + 1e-8)
     p, m = param.copy(), memory.copy()
-    adagrad_step(p, grad.copy(), m, 0.1)
+    try:
+        adagrad_step(p, grad.copy(), m, 0.1)
+    except NotImplementedError:
+        raise AssertionError(NOT_YET.format(what="adagrad_step")) from None
+    if np.array_equal(p, param) and np.array_equal(m, memory):
+        raise AssertionError(NOT_YET.format(what="adagrad_step") + " (param and memory are unchanged)")
     if rel_error(m, want_memory) > 1e-9:
         raise AssertionError(f"memory is wrong (rel. error {rel_error(m, want_memory):.2f}); it should add grad**2")
     if rel_error(p, bug) < 1e-9:

@@ -61,6 +61,9 @@ def draw_char_steps(params, vocab, text_in, text_out):
 def draw_loss_curves(steps, train_nats, val_nats, title="loss per character", marks=()):
     """Training and validation loss in bits per character against steps. Returns the figure.
 
+    Both curves should come from the same evaluation (rnnlib.charlm_train.TrainResult's train_nats
+    and val_nats: evaluate() on a fixed training slice and on the validation text).
+
     Inputs: steps, train_nats, val_nats: equal-length sequences (losses in nats per character);
     marks: steps to mark with a dotted vertical line (e.g. where samples were taken).
     """
@@ -70,7 +73,7 @@ def draw_loss_curves(steps, train_nats, val_nats, title="loss per character", ma
         raise ValueError(f"train_nats and val_nats must have one entry per step ({len(steps)}); "
                          f"got {len(train_nats)} and {len(val_nats)}")
     fig, ax = plt.subplots(figsize=(6, 3.5))
-    ax.plot(steps, [loss_report(v).bpc for v in train_nats], label="train (running mean)")
+    ax.plot(steps, [loss_report(v).bpc for v in train_nats], label="train (fixed slice)")
     ax.plot(steps, [loss_report(v).bpc for v in val_nats], label="validation (last 10%)")
     for i, step in enumerate(marks):
         ax.axvline(step, color="gray", linestyle=":", label="sample taken" if i == 0 else None)
@@ -93,6 +96,8 @@ def draw_temperatures(params, vocab, seed_text, temperatures=(0.5, 1.0, 2.0), to
         ax.bar(range(len(order)), probs[T][order])
         ax.set_xticks(range(len(order)), [char_label(vocab.symbols[i]) for i in order])
         ax.set_title(f"temperature {T:g}")
+        ax.set_xlabel(f"next character (top {len(order)})")
+    np.atleast_1d(axes)[0].set_ylabel("probability")
     fig.suptitle(f"p(next character | {seed_text[-20:]!r}) at different temperatures")
     fig.tight_layout()
     return fig

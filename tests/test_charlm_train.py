@@ -12,8 +12,22 @@ def test_training_learns_a_repeating_text_and_is_reproducible():
                          eval_every=50, rng=np.random.default_rng(0), dtype=np.float64) for _ in range(2)]
     res = runs[0]
     assert res.steps == [50, 100, 150] and res.chars == 150 * 4 * 5
-    assert res.val_nats[-1] < 0.1 < res.train_nats[0]  # from ln 4 = 1.39 at step 0
-    assert res.val_nats == runs[1].val_nats
+    assert res.val_nats[-1] < 0.1 < res.running_nats[0]  # from ln 4 = 1.39 at step 0
+    assert res.val_nats == runs[1].val_nats and res.train_nats == runs[1].train_nats
+
+
+def test_train_and_validation_are_scored_the_same_way():
+    from rnnlib.charlm import evaluate
+
+    rng = np.random.default_rng(1)
+    data = rng.integers(0, 6, 700)
+    seen = []
+    res = train_charlm(data[:600], data[600:], 6, hidden=8, seq_length=5, batch_size=3, steps=40, eval_every=20,
+                       rng=np.random.default_rng(0), dtype=np.float64,
+                       callback=lambda step, p: seen.append((evaluate(p, data[:100]), evaluate(p, data[600:]))))
+    assert res.steps == [20, 40] and len(res.running_nats) == 2
+    assert list(zip(res.train_nats, res.val_nats)) == seen  # the first len(val) training characters
+    assert res.train_nats[-1] == evaluate(res.params, data[:100])
 
 
 def test_training_errors():

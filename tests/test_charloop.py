@@ -67,3 +67,18 @@ def test_checkers_give_specific_feedback(capsys):
 
     with pytest.raises(AssertionError, match="slides' update bug"):
         check_adagrad_step(buggy_update)
+
+
+def test_checkers_say_not_implemented_yet_for_a_released_exercise():
+    # nbgrader's student version: the solution region becomes `raise NotImplementedError()`
+    def unanswered(*args):
+        raise NotImplementedError()
+
+    for checker in (check_step_backward, check_adagrad_step):
+        with pytest.raises(AssertionError, match="not implemented yet") as info:
+            checker(unanswered)
+        assert "NotImplementedError" in str(info.value)
+    # solution lines deleted by hand: the body is only the docstring, so nothing is returned or changed
+    for checker in (check_step_backward, check_adagrad_step):
+        with pytest.raises(AssertionError, match="not implemented yet"):
+            checker(lambda *args: None)

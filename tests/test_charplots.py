@@ -38,6 +38,10 @@ def test_figures_have_titles():
                 draw_temperatures(params, vocab, "h")):
         assert fig._suptitle is not None or all(ax.get_title() for ax in fig.axes)
         plt.close(fig)
+    fig = draw_temperatures(params, vocab, "h", temperatures=(0.5, 2.0), top=3)
+    assert fig.axes[0].get_ylabel() == "probability"
+    assert [ax.get_xlabel() for ax in fig.axes] == ["next character (top 3)"] * 2
+    plt.close(fig)
     with pytest.raises(ValueError, match="text_out must have the length of text_in"):
         draw_char_steps(params, vocab, "hell", "ell")
     with pytest.raises(ValueError, match=r"one entry per step \(2\); got 2 and 1"):

@@ -1,0 +1,96 @@
+"""The one place that says what is homework: per notebook, its exercises, their points and hidden tests.
+
+The committed notebooks carry no nbgrader metadata. At release (and grading) time each exercise is
+found by content: the solution cell is the code cell holding `### BEGIN SOLUTION` and
+`def <function>(`; its check cell is the next code cell that mentions `<function>`. The solution cell
+becomes an nbgrader solution cell, and a locked grade cell with the exercise's points is inserted
+right after the check cell. Its hidden part (stripped from the student's copy) runs
+rnnlib/homework/hidden.py: the notebook's checker freshly imported, a test on fresh random inputs,
+and traps on rnnlib's own implementations of the exercise.
+
+Adding a notebook's exercises (05, 06 ...) is one `Homework` entry in HOMEWORK, plus a test in
+hidden.TESTS if no existing one fits.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+NOTEBOOKS = ROOT / "notebooks"
+
+__all__ = ["Exercise", "Homework", "HOMEWORK", "get_homework"]
+
+
+@dataclass(frozen=True)
+class Exercise:
+    """One graded exercise.
+
+    function: the name the solution cell defines (`def function(`), also the nbgrader grade id.
+    points: what the grade cell is worth.
+    test: the key of the hidden test in rnnlib.homework.hidden.TESTS (fresh inputs vs the reference).
+    checker: 'module:name' of the checker the notebook's check cell calls; re-run freshly imported.
+    references: 'module:name' of rnnlib's own implementations of the same thing; each raises
+        "write your own code" while the grade cell runs.
+    uses: name -> 'module:name': earlier exercises this one calls, replaced by the reference while
+        grading, so a wrong earlier answer costs only its own points.
+    """
+
+    function: str
+    points: int
+    test: str
+    checker: str
+    references: tuple[str, ...] = ()
+    uses: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Homework:
+    """The exercises of one notebook; `path` is the instructor notebook (solutions filled in)."""
+
+    key: str
+    path: Path
+    exercises: tuple[Exercise, ...]
+
+    @property
+    def assignment(self):
+        return f"hw{self.key}"
+
+    @property
+    def max_points(self):
+        return sum(ex.points for ex in self.exercises)
+
+
+RNN_STEP = ("rnnlib.rnn:rnn_step_backward", "rnnlib.rnn:_step_backward")
+RNN_LOOP = ("rnnlib.rnn:rnn_backward", "rnnlib.rnn:rnn_scan_backward", "rnnlib.bptt:bptt_loop")
+CLIP = ("rnnlib.clipping:clip_by_global_norm", "rnnlib.charlm:clip_global_norm")
+
+HOMEWORK = {
+    "02": Homework("02", NOTEBOOKS / "02_char_rnn.ipynb", (
+        Exercise("step_backward", 3, "char_step_backward", "rnnlib.charloop:check_step_backward",
+                 ("rnnlib.charloop:loop_step_backward",) + RNN_STEP),
+        Exercise("adagrad_step", 2, "adagrad_step", "rnnlib.charloop:check_adagrad_step",
+                 ("rnnlib.charlm:adagrad_update", "rnnlib.charloop:loop_adagrad_update")),
+    )),
+    "03": Homework("03", NOTEBOOKS / "03_bptt.ipynb", (
+        Exercise("my_rnn_step_backward", 3, "rnn_step_backward", "rnnlib.checkers:check_rnn_step_backward",
+                 RNN_STEP),
+        Exercise("my_rnn_backward", 3, "rnn_backward", "rnnlib.checkers:check_rnn_backward", RNN_LOOP,
+                 uses={"my_rnn_step_backward": "rnnlib.rnn:rnn_step_backward"}),
+    )),
+    "04": Homework("04", NOTEBOOKS / "04_vanishing_exploding.ipynb", (
+        Exercise("clip_by_norm", 3, "clip_by_norm", "rnnlib.checkers:check_clip_by_norm", CLIP),
+        Exercise("steps_to_shrink", 2, "shrink_steps", "rnnlib.checkers:check_shrink_steps",
+                 ("rnnlib.jacobians:gradient_norm_curve", "rnnlib.jacobians:jacobian_norms")),
+    )),
+}
+
+
+def get_homework(key):
+    """The Homework for a notebook number such as '04' (or 4); ValueError naming the choices otherwise."""
+    if isinstance(key, Homework):
+        return key
+    wanted = f"{int(key):02d}" if str(key).isdigit() else str(key)
+    if wanted not in HOMEWORK:
+        raise ValueError(f"notebook must be one of {sorted(HOMEWORK)} (the notebooks with exercises); got {key!r}")
+    return HOMEWORK[wanted]
