@@ -60,7 +60,7 @@ def draw_char_steps(params, vocab, text_in, text_out):
 def draw_loss_curves(steps, train_nats, val_nats, title="loss per character", marks=()):
     """Training and validation loss in bits per character against steps. Returns the figure.
 
-    Both curves should come from the same evaluation (rnnlib.charlm.TrainResult's train_nats
+    Both curves should come from the same evaluation (rnnlib.charlm.CharLMTrainResult's train_nats
     and val_nats: evaluate() on a fixed training slice and on the validation text).
 
     Inputs: steps, train_nats, val_nats: equal-length sequences (losses in nats per character);

@@ -112,10 +112,6 @@ def affine_backward(dout, cache):
     return dx, dW, db
 
 
-temporal_affine_forward = affine_forward  # transition aliases: removed once every caller uses affine_*
-temporal_affine_backward = affine_backward
-
-
 def softmax(z, axis=-1):
     """Numerically stable softmax along `axis`: exp(z - max z) / sum exp(z - max z).
 

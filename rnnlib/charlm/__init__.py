@@ -3,7 +3,7 @@
     model       the model: init_params, check_params, charlm_forward / charlm_backward (time-major
                 scan inside, batch-first arguments), loss units (LossReport), clipping, Adagrad,
                 make_streams, evaluate
-    training    train_charlm (batched streams, truncated BPTT, clipping, Adagrad) and its TrainResult
+    training    train_charlm (batched streams, truncated BPTT, clipping, Adagrad) and its CharLMTrainResult
     sampling    next_char_probs, sample (temperature, greedy, seed text), word_hit_rate
     cli         the command line; `python -m rnnlib.charlm --help` (see __main__)
 
@@ -13,13 +13,13 @@ from .model import (PARAM_NAMES, CharLMCache, LossReport, adagrad_update, charlm
                     charlm_forward_unchecked, check_char_indices, check_params, clip_global_norm, evaluate,
                     init_params, loss_report, make_streams)
 from .sampling import check_temperature, encode_seed, next_char_probs, sample, word_hit_rate
-from .training import TrainResult, keep_freed_memory, train_charlm
+from .training import CharLMTrainResult, keep_freed_memory, train_charlm
 
 __all__ = [
     "PARAM_NAMES",
     "CharLMCache",
     "LossReport",
-    "TrainResult",
+    "CharLMTrainResult",
     "adagrad_update",
     "charlm_backward",
     "charlm_forward",

@@ -25,7 +25,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .._validate import check_array, check_positive_int
-from ..bptt import PARAM_NAMES  # the same five parameters as the RNN language model in rnnlib.bptt
+from ..bptt import PARAM_NAMES, check_rnn_lm_params  # the same five parameters as rnnlib.bptt's model
 from ..clipping import clip_by_global_norm
 from ..layers import (AffineCache, EmbeddingCache, affine_backward, affine_forward, embedding_backward,
                       embedding_forward, softmax_cross_entropy)
@@ -108,10 +108,9 @@ def init_params(V, H=100, rng=None, dtype=np.float32, scale=0.01):
 
 
 def check_params(params):
-    """Validate a parameter dict (names, shapes, float dtype); return dims {"H": H, "V": V}."""
-    if not isinstance(params, dict) or set(PARAM_NAMES) - set(params):
-        got = sorted(params) if isinstance(params, dict) else type(params).__name__
-        raise ValueError(f"params must be a dict with keys {list(PARAM_NAMES)}; got {got}")
+    """Validate a parameter dict (names as rnnlib.bptt.check_rnn_lm_params, then the character model's
+    shapes: the input is a one-hot over V, so W_xh is (H, V)); return dims {"H": H, "V": V}."""
+    check_rnn_lm_params(params)
     dims = {}
     for name, shape in zip(PARAM_NAMES, (("H", "V"), ("H", "H"), ("H",), ("V", "H"), ("V",))):
         check_array(name, params[name], shape, dims)

@@ -25,7 +25,7 @@ from ..optim import Adagrad
 from .model import (charlm_backward, charlm_forward_unchecked, check_char_indices, check_params, clip_global_norm,
                     evaluate, init_params, loss_report, make_streams)
 
-__all__ = ["TrainResult", "train_charlm", "keep_freed_memory"]
+__all__ = ["CharLMTrainResult", "train_charlm", "keep_freed_memory"]
 
 
 def keep_freed_memory(pad_bytes=64 << 20):
@@ -50,7 +50,7 @@ def keep_freed_memory(pad_bytes=64 << 20):
         return False
 
 
-class TrainResult(NamedTuple):
+class CharLMTrainResult(NamedTuple):
     """What train_charlm returns; the lists have one entry per evaluation."""
 
     params: dict
@@ -78,7 +78,7 @@ def train_charlm(train_data, val_data, V, *, hidden=100, seq_length=25, batch_si
     - rng: np.random.Generator for the initial weights (if params is None); dtype of new params.
     - params: optional parameters to continue training from; they are updated IN PLACE (and
       returned as result.params), like min-char-rnn's weights.
-    Returns: TrainResult. Raises FloatingPointError with a clear message if the loss is not finite.
+    Returns: CharLMTrainResult. Raises FloatingPointError with a clear message if the loss is not finite.
     """
     if (steps is None) == (seconds is None):
         raise ValueError(f"give exactly one budget, steps or seconds; got steps={steps!r}, seconds={seconds!r}")
@@ -99,7 +99,7 @@ def train_charlm(train_data, val_data, V, *, hidden=100, seq_length=25, batch_si
     optimizer = Adagrad(params, lr=lr, eps=1e-8, eps_inside=True)  # min-char-rnn's form, in place on params
     n_chunks = (streams.shape[1] - 1) // seq_length
     train_slice = np.asarray(train_data)[:max(len(val_data), 2)]  # scored like val_data
-    result = TrainResult(params, [], [], [], 0, 0.0, [])
+    result = CharLMTrainResult(params, [], [], [], 0, 0.0, [])
     h, running, n_running, step = None, 0.0, 0, 0
     bar = progress_bar(total=steps, unit="step", desc="training", enabled=progress)
     start = time.perf_counter()
