@@ -200,7 +200,8 @@ def test_peak_memory_grows_with_the_chunk_and_counts_at_least_the_activations():
     assert not tracemalloc.is_tracing()  # started and stopped by peak_memory
     tracemalloc.start()
     try:  # inside a caller's own tracing: measured the same, and tracing is left on
-        assert peak_memory(params, x, targets, h0, 48) == peaks[48] and tracemalloc.is_tracing()
+        again = peak_memory(params, x, targets, h0, 48)  # the same up to small interpreter allocations
+        assert abs(again - peaks[48]) <= 0.02 * peaks[48] and tracemalloc.is_tracing()
     finally:
         tracemalloc.stop()
 

@@ -1,0 +1,124 @@
+"""Command line for rnnlib.charlstm: train a char-LSTM (torch, float32, CPU) on a UTF-8 text file.
+
+    python -m rnnlib.charlstm --text PATH [--seconds 100 | --steps N] [--seed 0] [--hidden 256]
+        [--layers 1] [--seq-length 100] [--batch-size 32] [--lr 0.004] [--save PATH] [--sample N]
+        [--threads 2]
+
+The last 10% of the text is validation. A progress bar and one line per evaluation (wall time,
+step, training loss, validation loss on the first 10,000 validation characters) go to stderr;
+stdout ends with exactly one line
+
+    seconds=<wall time> val_nats=<loss on ALL of the validation part> val_bpc=<the same in bits>
+
+The seconds budget covers everything after the text is read: training, the periodic evaluations
+and the final evaluation on the whole validation part (training stops early enough to leave time
+for it). Bad input ends with a one-line error and exit code 2; a diverging run with exit code 1.
+"""
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+
+import torch
+
+from .charlstm import sample, save_checkpoint
+from .charlstm_train import train_charlstm
+from .text import Vocabulary, load_text, train_val_split
+
+__all__ = ["build_parser", "main"]
+
+PROG = "python -m rnnlib.charlstm"
+
+
+class _OneLineParser(argparse.ArgumentParser):
+    def error(self, message):  # one line instead of usage + error
+        self.exit(2, f"{PROG}: error: {message} (see --help)\n")
+
+
+def _number(kind, allow_zero=False):
+    def parse(text):
+        try:
+            value = kind(text)
+        except ValueError:
+            value = None
+        if value is None or not math.isfinite(value) or value < 0 or (value == 0 and not allow_zero):
+            what = "a non-negative" if allow_zero else "a positive"
+            raise argparse.ArgumentTypeError(f"must be {what} {'integer' if kind is int else 'number'}; got {text!r}")
+        return value
+    return parse
+
+
+def build_parser():
+    p = _OneLineParser(prog=PROG, description="Train a character-level LSTM (torch, CPU) on a text file; "
+                                              "the last 10%% is validation.")
+    p.add_argument("--text", required=True, help="UTF-8 text file to learn from")
+    budget = p.add_mutually_exclusive_group()
+    budget.add_argument("--seconds", type=_number(float), help="wall-clock budget, final evaluation included (default 100)")
+    budget.add_argument("--steps", type=_number(int), help="number of updates (reproducible)")
+    p.add_argument("--seed", type=_number(int, allow_zero=True), default=0, help="seed for weights and batches (default 0)")
+    p.add_argument("--hidden", type=_number(int), default=256, help="LSTM units per layer H (default 256)")
+    p.add_argument("--layers", type=_number(int), default=1, help="stacked LSTM layers (default 1)")
+    p.add_argument("--embed", type=_number(int), default=64, help="embedding size D (default 64)")
+    p.add_argument("--seq-length", type=_number(int), default=100, help="BPTT steps T per chunk (default 100)")
+    p.add_argument("--batch-size", type=_number(int), default=32, help="parallel streams N (default 32)")
+    p.add_argument("--lr", type=_number(float), default=4e-3, help="Adam peak learning rate (default 0.004)")
+    p.add_argument("--eval-every", type=_number(int), default=50, help="updates between evaluations (default 50)")
+    p.add_argument("--save", default=None, help="write the trained model here (float16 checkpoint)")
+    p.add_argument("--sample", type=_number(int, allow_zero=True), default=0,
+                   help="characters to sample at the end (temperature 0.8), 0 for none (default 0)")
+    p.add_argument("--threads", type=_number(int), default=2, help="torch CPU threads (default 2)")
+    return p
+
+
+def _run(args):
+    torch.set_num_threads(args.threads)
+    text = load_text(args.text)
+    vocab = Vocabulary(text)
+    train, val = (vocab.encode(part) for part in train_val_split(text))
+    need = args.batch_size * (args.seq_length + 1) + 1
+    if len(train) < need:
+        raise ValueError(f"text file is too short for --batch-size {args.batch_size} and --seq-length "
+                         f"{args.seq_length}: its training part (first 90%) has {len(train)} characters; "
+                         f"need at least N*(T+1) + 1 = {need}")
+    print(f"{args.text}: {len(text):,} characters, V={len(vocab)}; train {len(train):,}, validation "
+          f"{len(val):,} (last 10%); H={args.hidden} x {args.layers} layer(s), N={args.batch_size}, "
+          f"T={args.seq_length}, {torch.get_num_threads()} threads", file=sys.stderr)
+
+    def show(rec):
+        _write(f"{rec['seconds']:7.1f} s  step {rec['step']:5d}  train {rec['train_nats']:.4f}  "
+               f"val(slice) {rec['val_nats']:.4f} nats/char ({rec['val_nats'] / math.log(2):.3f} bpc)")
+
+    budget = {"steps": args.steps} if args.steps else {"seconds": args.seconds or 100.0}
+    result = train_charlstm(train, val, len(vocab), hidden=args.hidden, layers=args.layers, embed=args.embed,
+                            seq_length=args.seq_length, batch_size=args.batch_size, lr=args.lr, seed=args.seed,
+                            eval_every=args.eval_every, callback=show, progress_bar=True, **budget)
+    if args.save:
+        save_checkpoint(args.save, result.model, vocab)
+        _write(f"saved {args.save}")
+    if args.sample:
+        _write("--- sample (temperature 0.8) ---\n" + sample(result.model, vocab, args.sample, "\n", 0.8, rng=args.seed))
+    print(f"seconds={result.seconds:.1f} val_nats={result.val_nats:.4f} val_bpc={result.val_nats / math.log(2):.4f}")
+
+
+def _write(message):
+    from tqdm.auto import tqdm
+
+    tqdm.write(message, file=sys.stderr)
+
+
+def main(argv=None):
+    """Run the command line; returns the exit code (0 ok, 1 diverged, 2 bad input)."""
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as stop:  # --help (0) or a one-line usage error (2), already printed
+        return stop.code
+    try:
+        _run(args)
+    except (ValueError, OSError) as err:
+        print(f"{PROG}: error: {err}", file=sys.stderr)
+        return 2
+    except FloatingPointError as err:
+        print(f"{PROG}: error: {err}", file=sys.stderr)
+        return 1
+    return 0
