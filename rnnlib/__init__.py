@@ -10,8 +10,8 @@ Notation (one table for code, markdown and plot labels; arrays are batch-first):
     b_h       b_h               (H,)                  hidden bias
     W_hy,b_y  W_hy, b_y         (V, H), (V,)          hidden -> output logits
     z_t, ŷ_t  logits, probs     (N, T, V)             scores and softmax probabilities
-    LSTM      W_ih, W_hh, b     (4H, D), (4H, H), (4H,)   gates in torch order i, f, g, o
-    GRU       W_ih, W_hh, b_ih, b_hh  (3H, D), (3H, H), (3H,)  gates in torch order r, z, n
+    LSTM      W_xh, W_hh, b_h   (4H, D), (4H, H), (4H,)   gates stacked in torch order i, f, g, o
+    GRU       W_xh, W_hh, b_xh, b_hh  (3H, D), (3H, H), (3H,), (3H,)  gates in torch order r, z, n
 
 Letters: N batch, T time steps, D input size, H hidden size, V vocabulary size. Gradients are
 "d" + name (dW_hh, dh_prev). One step in code:
@@ -19,6 +19,21 @@ Letters: N batch, T time steps, D input size, H hidden size, V vocabulary size. 
     h = tanh(x @ W_xh.T + h_prev @ W_hh.T + b_h)
 
 which is the slides' column form h_t = tanh(W_hh h_{t-1} + W_xh x_t + b_h), transposed.
+
+Names settled for every module (one knob name per idea):
+
+    hidden_size   H, the number of hidden units (never `hidden`)
+    batch_size    N, sequences per update (never `batch`)
+    max_norm      the bound of clipping by global norm (never `limit` / `threshold`; clip_elementwise's
+                  per-entry bound is `limit`, and the slides' erratum keeps its `threshold`)
+    rng / seed    a function that draws random numbers takes `rng`: a np.random.Generator, an int seed
+                  or None (rnnlib._validate.check_rng turns it into a Generator). `seed` (an int) is
+                  only for the command line and for functions that start several independent runs
+                  from one number (tasks.train_sequence_classifier, set_seed).
+    params        a dict name -> array, always the first argument: f(params, x, targets, h0, ...)
+    affine        affine_forward(x, W, b) over any leading axes (the output layer: W_hy, b_y)
+    loss          a function returns the loss it differentiates; training loops report nats per
+                  token (the mean), bptt's derivation uses the sum (reduction="sum")
 
 Importing rnnlib has no side effects: no seeding, no plot style, no printing. The character model
 lives in rnnlib.charlm (and runs as `python -m rnnlib.charlm`); import it from there.
@@ -28,14 +43,7 @@ from .bptt import bptt_loop, rnn_lm_backward, rnn_lm_forward, rnn_lm_loss_and_gr
 from .clipping import clip_by_global_norm, clip_elementwise, global_norm
 from .examples import dogs_example
 from .gradcheck import gradcheck, numerical_gradient, numerical_gradient_array, rel_error
-from .layers import (
-    embedding_backward,
-    embedding_forward,
-    softmax,
-    softmax_cross_entropy,
-    temporal_affine_backward,
-    temporal_affine_forward,
-)
+from .layers import affine_backward, affine_forward, embedding_backward, embedding_forward, softmax, softmax_cross_entropy
 from .paths import ASSETS_DIR, asset_path
 from .rnn import rnn_backward, rnn_forward, rnn_step_backward, rnn_step_forward
 from .seed import set_seed
@@ -48,6 +56,8 @@ __all__ = [
     "ASSETS_DIR",
     "ForwardTrace",
     "Vocabulary",
+    "affine_backward",
+    "affine_forward",
     "asset_path",
     "bptt",
     "bptt_loop",
@@ -80,8 +90,6 @@ __all__ = [
     "softmax",
     "softmax_cross_entropy",
     "tasks",
-    "temporal_affine_backward",
-    "temporal_affine_forward",
     "torch_rnn",
     "trace_forward",
     "train_val_split",

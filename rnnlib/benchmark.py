@@ -18,7 +18,7 @@ For each model it prints the training characters per second (characters / time i
 loop) and the validation bits per character after the budget (rnnlib.charlm.evaluate, the same
 function for all three), then the speed ratios against the loop. Timings depend on the machine
 and on its load; run it on a quiet machine, and compare ratios from the same run only. Run as a
-script, it first calls rnnlib.charlm_train.keep_freed_memory() (glibc keeps freed memory instead
+script, it first calls rnnlib.charlm.keep_freed_memory() (glibc keeps freed memory instead
 of page-faulting it back in at every step), which helps all three models. The thread count of the
 BLAS library matters (e.g. OMP_NUM_THREADS=1 for a single core); it is printed with the results.
 This is a script, not a test: nothing here asserts a speed.
@@ -31,8 +31,7 @@ import sys
 
 import numpy as np
 
-from .charlm import evaluate, loss_report
-from .charlm_train import keep_freed_memory, train_charlm
+from .charlm import evaluate, keep_freed_memory, loss_report, train_charlm
 from .charloop import loop_train
 from .paths import asset_path
 from .text import Vocabulary, load_text, train_val_split

@@ -17,8 +17,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._validate import check_array
-from .layers import AffineCache, softmax_cross_entropy, temporal_affine_backward, temporal_affine_forward
+from ._validate import check_array, check_cache, check_number, check_param_dict, check_positive_int, check_rng
+from .layers import AffineCache, affine_backward, affine_forward, softmax_cross_entropy
 from .rnn import RNNCache, RNNStepCache, rnn_backward, rnn_forward, rnn_step_backward
 
 __all__ = [
@@ -26,6 +26,7 @@ __all__ = [
     "RNNLMCache",
     "Contributions",
     "init_rnn_lm",
+    "check_rnn_lm_params",
     "rnn_lm_forward",
     "rnn_lm_backward",
     "rnn_lm_loss_and_grads",
@@ -58,48 +59,54 @@ class Contributions(NamedTuple):
     h0: np.ndarray  # (T, N, H): dL_t/dh0
 
 
-def init_rnn_lm(D, H, V, rng, scale=None):
+def init_rnn_lm(D, H, V, rng=None, scale=None):
     """Fresh parameters drawn uniformly from (-scale, scale), scale = 1/sqrt(H) by default (torch's rule).
 
-    Inputs: sizes D, H, V; rng: np.random.Generator; optional scale.
+    Inputs: sizes D, H, V; rng: np.random.Generator, a seed (int >= 0) or None; optional scale > 0.
     Returns: dict with W_xh (H, D), W_hh (H, H), b_h (H,), W_hy (V, H), b_y (V,), float64.
     """
-    if not isinstance(rng, np.random.Generator):
-        raise ValueError(f"rng must be a np.random.Generator (e.g. rnnlib.set_seed(0)); got {type(rng).__name__}")
-    for name, value in (("D", D), ("H", H), ("V", V)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
-            raise ValueError(f"{name} must be a positive integer; got {value!r}")
-    s = 1.0 / np.sqrt(H) if scale is None else float(scale)
+    rng = check_rng("rng", rng)
+    D, H, V = check_positive_int("D", D), check_positive_int("H", H), check_positive_int("V", V)
+    s = 1.0 / np.sqrt(H) if scale is None else check_number("scale", scale, 0, low_open=True)
     shapes = {"W_xh": (H, D), "W_hh": (H, H), "b_h": (H,), "W_hy": (V, H), "b_y": (V,)}
     return {name: rng.uniform(-s, s, size=shape) for name, shape in shapes.items()}
 
 
-def _check_params(params):
-    if not isinstance(params, dict):
-        raise ValueError(f"params must be a dict with keys {list(PARAM_NAMES)}; got {type(params).__name__}")
-    missing = [name for name in PARAM_NAMES if name not in params]
-    if missing:
-        raise ValueError(f"params is missing {missing}; expected keys {list(PARAM_NAMES)}")
+def check_rnn_lm_params(params):
+    """Check that params holds exactly the language model's arrays (PARAM_NAMES, plus W_embed (V, D)
+    for the variant that looks its inputs up in an embedding); return it.
+
+    The shapes are checked against each other by the forward pass (rnn_forward and affine_forward).
+    """
+    optional = ("W_embed",) if isinstance(params, dict) and "W_embed" in params else ()
+    return check_param_dict("params", params, PARAM_NAMES + optional)
 
 
-def rnn_lm_forward(x, targets, h0, params, reduction="sum"):
+def rnn_lm_forward(params, x, targets, h0=None, reduction="sum"):
     """Loss of the RNN language model: L = sum_t L_t with L_t = -log softmax(z_t)[target_t].
 
     Inputs:
+    - params: dict with W_xh (H, D), W_hh (H, H), b_h (H,), W_hy (V, H), b_y (V,).
     - x: (N, T, D) inputs (one-hot rows or embeddings).
     - targets: (N, T) integer indices of the correct next tokens, in [0, V).
-    - h0: (N, H) initial hidden state.
-    - params: dict with W_xh (H, D), W_hh (H, H), b_h (H,), W_hy (V, H), b_y (V,).
-    - reduction: "sum" (L = sum over steps and batch, the derivation's loss) or "mean" (per token).
+    - h0: (N, H) initial hidden state, or None for zeros.
+    - reduction: "sum" (L = sum over steps and batch, the derivation's loss) or "mean" (per token,
+      i.e. nats per character: what a training loop reports).
     Returns:
-    - loss: float.
+    - loss: float, exactly the loss that rnn_lm_backward differentiates (same reduction).
     - cache: RNNLMCache for rnn_lm_backward.
     """
-    _check_params(params)
+    check_rnn_lm_params(params)
+    h0 = _zeros_h0(params, x) if h0 is None else h0
     h, rnn_cache = rnn_forward(x, h0, params["W_xh"], params["W_hh"], params["b_h"])  # (N, T, H)
-    logits, affine_cache = temporal_affine_forward(h, params["W_hy"], params["b_y"])  # (N, T, V)
+    logits, affine_cache = affine_forward(h, params["W_hy"], params["b_y"])  # (N, T, V)
     loss, dlogits = softmax_cross_entropy(logits, targets, reduction=reduction)
     return loss, RNNLMCache(rnn_cache, affine_cache, dlogits)
+
+
+def _zeros_h0(params, x):
+    x_arr = check_array("x", x, ("N", "T", "D"))
+    return np.zeros((x_arr.shape[0], np.shape(params["W_hh"])[0]), dtype=x_arr.dtype)  # (N, H)
 
 
 def step_caches(cache):
@@ -107,8 +114,7 @@ def step_caches(cache):
 
     Inputs: cache: RNNCache from rnn_forward. Returns: list of T RNNStepCache.
     """
-    if not isinstance(cache, RNNCache):
-        raise ValueError(f"cache must be the RNNCache returned by rnn_forward; got {type(cache).__name__}")
+    check_cache("cache", cache, RNNCache, "rnn_forward")
     T = cache.h.shape[1]
     prev = [cache.h0] + [cache.h[:, t] for t in range(T - 1)]
     return [RNNStepCache(cache.x[:, t], prev[t], cache.h[:, t], cache.W_xh, cache.W_hh) for t in range(T)]
@@ -156,14 +162,12 @@ def rnn_lm_backward(dloss, cache, step_backward=None):
     Returns: dict name -> gradient with W_xh (H, D), W_hh (H, H), b_h (H,), W_hy (V, H), b_y (V,),
     h0 (N, H) and x (N, T, D).
     """
-    if not isinstance(cache, RNNLMCache):
-        raise ValueError(f"cache must be the RNNLMCache returned by rnn_lm_forward; got {type(cache).__name__}")
-    if isinstance(dloss, bool) or not isinstance(dloss, (int, float, np.floating, np.integer)):
-        raise ValueError(f"dloss must be a number (1.0 for the loss itself); got {type(dloss).__name__}")
+    check_cache("cache", cache, RNNLMCache, "rnn_lm_forward")
+    dloss = check_number("dloss", dloss)
     if step_backward is not None and not callable(step_backward):
         raise ValueError(f"step_backward must be None or a function (dh_next, cache) -> 5 gradients; "
                          f"got {type(step_backward).__name__}")
-    dh, dW_hy, db_y = temporal_affine_backward(cache.dlogits * dloss, cache.affine)  # dh: (N, T, H)
+    dh, dW_hy, db_y = affine_backward(cache.dlogits * dloss, cache.affine)  # dh: (N, T, H)
     if step_backward is None:
         dx, dh0, dW_xh, dW_hh, db_h = rnn_backward(dh, cache.rnn)
     else:
@@ -177,11 +181,7 @@ def rnn_lm_loss_and_grads(params, x, targets, h0=None, reduction="sum"):
     Inputs: params dict, x (N, T, D), targets (N, T), h0 (N, H) or None for zeros, reduction.
     Returns: loss (float) and the dict of rnn_lm_backward.
     """
-    _check_params(params)
-    if h0 is None:
-        x_arr = check_array("x", x, ("N", "T", "D"))
-        h0 = np.zeros((x_arr.shape[0], np.shape(params["W_hh"])[0]), dtype=x_arr.dtype)  # (N, H)
-    loss, cache = rnn_lm_forward(x, targets, h0, params, reduction)
+    loss, cache = rnn_lm_forward(params, x, targets, h0, reduction)
     return loss, rnn_lm_backward(1.0, cache)
 
 
@@ -198,8 +198,7 @@ def unrolled_contributions(dh, cache):
     - cache: RNNCache from rnn_forward.
     Returns: Contributions (see its fields); summing W_hh over the first two axes gives rnn_backward's dW_hh.
     """
-    if not isinstance(cache, RNNCache):
-        raise ValueError(f"cache must be the RNNCache returned by rnn_forward; got {type(cache).__name__}")
+    check_cache("cache", cache, RNNCache, "rnn_forward")
     N, T, H = cache.h.shape
     dh = check_array("dh", dh, ("N", "T", "H"), {"N": N, "T": T, "H": H})
     D = cache.x.shape[2]

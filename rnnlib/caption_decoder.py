@@ -23,8 +23,8 @@ import numpy as np
 
 from ._validate import (check_array, check_cache, check_index, check_indices, check_number, check_param_dict,
                         check_positive_int, check_rng, check_stacked_array)
-from .layers import (AffineCache, EmbeddingCache, embedding_backward, embedding_forward, softmax_cross_entropy,
-                     temporal_affine_backward, temporal_affine_forward)
+from .layers import (AffineCache, EmbeddingCache, affine_backward, affine_forward, embedding_backward,
+                     embedding_forward, softmax_cross_entropy)
 from .lstm import LSTMCache, lstm_backward, lstm_forward, lstm_step_forward
 from .optim import Adam
 
@@ -121,7 +121,7 @@ def caption_forward(params, features, captions, pad_token=0):
     inputs, targets = captions[:, :-1], captions[:, 1:]  # (N, T) each: word t predicts word t + 1
     x, embed_cache = embedding_forward(inputs, params["W_embed"])  # (N, T, D)
     h, lstm_cache = lstm_forward(x, h0, params["W_xh"], params["W_hh"], params["b_h"])  # (N, T, H)
-    logits, affine_cache = temporal_affine_forward(h, params["W_hy"], params["b_y"])  # (N, T, V)
+    logits, affine_cache = affine_forward(h, params["W_hy"], params["b_y"])  # (N, T, V)
     loss, dlogits = softmax_cross_entropy(logits, targets, mask=targets != pad_token, reduction="mean")
     return loss, CaptionCache(np.asarray(features), embed_cache, lstm_cache, affine_cache, dlogits)
 
@@ -132,7 +132,7 @@ def caption_backward(cache):
     Inputs: cache: CaptionCache. Returns: dict name -> gradient, shaped like params (PARAM_NAMES).
     """
     check_cache("cache", cache, CaptionCache, "caption_forward")
-    dh, dW_hy, db_y = temporal_affine_backward(cache.dlogits, cache.affine)  # dh: (N, T, H)
+    dh, dW_hy, db_y = affine_backward(cache.dlogits, cache.affine)  # dh: (N, T, H)
     dx, dh0, dW_xh, dW_hh, db_h = lstm_backward(dh, cache.lstm)  # dx: (N, T, D), dh0: (N, H)
     dW_embed = embedding_backward(dx, cache.embed)  # (V, D)
     dW_proj = dh0.T @ cache.features  # (H, F)

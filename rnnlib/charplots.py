@@ -7,10 +7,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .charlm import charlm_forward, loss_report
-from .layers import temporal_affine_forward
+from .charlm import charlm_forward, check_temperature, loss_report, next_char_probs, sample
+from .layers import affine_forward
 from .plotting import annotated_heatmap
-from .sampling import check_temperature, next_char_probs, sample
 
 __all__ = ["char_label", "draw_char_steps", "draw_loss_curves", "draw_temperatures", "temperature_sample_text"]
 
@@ -37,7 +36,7 @@ def draw_char_steps(params, vocab, text_in, text_out):
     _, cache = charlm_forward(params, x[None], y[None], np.zeros((1, H), dtype=params["W_hh"].dtype))
     h = cache.hs[:, 0].T  # (H, T)
     probs = cache.probs.T  # (V, T)
-    logits = temporal_affine_forward(cache.hs, params["W_hy"], params["b_y"])[0][:, 0].T  # (V, T)
+    logits = affine_forward(cache.hs, params["W_hy"], params["b_y"])[0][:, 0].T  # (V, T)
     losses = -np.log(probs[y, np.arange(len(y))])  # (T,)
     steps = [f"t={t + 1}\n'{c}'" for t, c in enumerate(text_in)]
     chars = [char_label(c) for c in vocab.symbols]
@@ -61,7 +60,7 @@ def draw_char_steps(params, vocab, text_in, text_out):
 def draw_loss_curves(steps, train_nats, val_nats, title="loss per character", marks=()):
     """Training and validation loss in bits per character against steps. Returns the figure.
 
-    Both curves should come from the same evaluation (rnnlib.charlm_train.TrainResult's train_nats
+    Both curves should come from the same evaluation (rnnlib.charlm.CharLMTrainResult's train_nats
     and val_nats: evaluate() on a fixed training slice and on the validation text).
 
     Inputs: steps, train_nats, val_nats: equal-length sequences (losses in nats per character);

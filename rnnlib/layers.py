@@ -5,15 +5,15 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._validate import check_array
+from ._validate import check_array, check_cache
 
 __all__ = [
     "EmbeddingCache",
     "AffineCache",
     "embedding_forward",
     "embedding_backward",
-    "temporal_affine_forward",
-    "temporal_affine_backward",
+    "affine_forward",
+    "affine_backward",
     "softmax",
     "softmax_cross_entropy",
 ]
@@ -25,8 +25,8 @@ class EmbeddingCache(NamedTuple):
 
 
 class AffineCache(NamedTuple):
-    h: np.ndarray  # (N, T, H)
-    W_hy: np.ndarray  # (V, H)
+    x: np.ndarray  # (..., D) the layer's input
+    W: np.ndarray  # (M, D)
 
 
 def embedding_forward(idx, W_embed):
@@ -57,8 +57,7 @@ def embedding_backward(dx, cache):
     Returns:
     - dW_embed: (V, D).
     """
-    if not isinstance(cache, EmbeddingCache):
-        raise ValueError(f"cache must be the EmbeddingCache returned by embedding_forward; got {type(cache).__name__}")
+    check_cache("cache", cache, EmbeddingCache, "embedding_forward")
     N, T = cache.idx.shape
     dx = check_array("dx", dx, ("N", "T", "D"), {"N": N, "T": T})
     D = dx.shape[2]
@@ -71,43 +70,46 @@ def embedding_backward(dx, cache):
     return dW_embed
 
 
-def temporal_affine_forward(h, W_hy, b_y):
-    """Scores for every step at once: logits = h @ W_hy.T + b_y.
+def affine_forward(x, W, b):
+    """An affine layer applied at every position at once: out = x @ W.T + b.
+
+    Works over any leading axes: x (N, T, D) gives scores (N, T, M) for every step (the RNN's output
+    layer, W = W_hy, b = b_y), x (N, D) gives (N, M) (e.g. image features projected to h0).
 
     Inputs:
-    - h: (N, T, H) hidden states.
-    - W_hy: (V, H) hidden-to-output weights.
-    - b_y: (V,) output bias.
+    - x: (..., D) inputs, at least 1-D.
+    - W: (M, D) weights; b: (M,) bias.
     Returns:
-    - logits: (N, T, V).
-    - cache: AffineCache for temporal_affine_backward.
+    - out: (..., M).
+    - cache: AffineCache for affine_backward.
     """
     dims = {}
-    h = check_array("h", h, ("N", "T", "H"), dims)
-    W_hy = check_array("W_hy", W_hy, ("V", "H"), dims)
-    b_y = check_array("b_y", b_y, ("V",), dims)
-    logits = h @ W_hy.T + b_y  # (N, T, V)
-    return logits, AffineCache(h, W_hy)
+    lead = tuple(f"n{i}" for i in range(max(np.ndim(x) - 1, 0)))  # any leading axes
+    x = check_array("x", x, lead + ("D",), dims)
+    W = check_array("W", W, ("M", "D"), dims)
+    b = check_array("b", b, ("M",), dims)
+    out = x @ W.T + b  # (..., M)
+    return out, AffineCache(x, W)
 
 
-def temporal_affine_backward(dlogits, cache):
-    """Backward pass of temporal_affine_forward.
+def affine_backward(dout, cache):
+    """Backward pass of affine_forward.
 
     Inputs:
-    - dlogits: (N, T, V) upstream gradient.
+    - dout: (..., M) upstream gradient, shaped like affine_forward's output.
     - cache: AffineCache.
     Returns:
-    - dh: (N, T, H), dW_hy: (V, H), db_y: (V,).
+    - dx: (..., D), dW: (M, D) (summed over all leading axes), db: (M,).
     """
-    if not isinstance(cache, AffineCache):
-        raise ValueError(f"cache must be the AffineCache returned by temporal_affine_forward; got {type(cache).__name__}")
-    N, T, H = cache.h.shape
-    dlogits = check_array("dlogits", dlogits, ("N", "T", "V"), {"N": N, "T": T, "V": cache.W_hy.shape[0]})
-    V = cache.W_hy.shape[0]
-    dh = dlogits @ cache.W_hy  # (N, T, H)
-    dW_hy = dlogits.reshape(-1, V).T @ cache.h.reshape(-1, H)  # (V, H): sum over n, t of dz.T h
-    db_y = dlogits.reshape(-1, V).sum(axis=0)  # (V,)
-    return dh, dW_hy, db_y
+    check_cache("cache", cache, AffineCache, "affine_forward")
+    M, D = cache.W.shape
+    expected = cache.x.shape[:-1] + (M,)
+    dout = check_array("dout", dout, tuple(f"_{i}" for i in range(len(expected))),
+                       {f"_{i}": n for i, n in enumerate(expected)})
+    dx = dout @ cache.W  # (..., D)
+    dW = dout.reshape(-1, M).T @ cache.x.reshape(-1, D)  # (M, D): sum over positions of dout.T x
+    db = dout.reshape(-1, M).sum(axis=0)  # (M,)
+    return dx, dW, db
 
 
 def softmax(z, axis=-1):

@@ -4,9 +4,10 @@ from __future__ import annotations
 import numpy as np
 
 from ._stacked import check_stacked
-from ._validate import check_array
+from ._validate import check_array, check_choice, check_param_dict
 
-__all__ = ["torch_rnn", "torch_lstm", "torch_lstm_stack", "torch_gru", "torch_gru_stack", "lstm_params_from_torch", "torch_reference"]
+__all__ = ["TorchRNNLM", "torch_rnn", "torch_lstm", "torch_lstm_stack", "torch_gru", "torch_gru_stack",
+           "lstm_params_from_torch", "torch_reference"]
 
 
 def torch_rnn(W_xh, W_hh, b_h=None, dtype=None):
@@ -156,3 +157,47 @@ def torch_reference(kind, params, x, h0, dh):
     else:
         grads["db_xh"], grads["db_hh"] = module.bias_ih_l0.grad.numpy(), module.bias_hh_l0.grad.numpy()
     return out.detach().numpy(), grads
+
+
+class TorchRNNLM:
+    """Torch reference for rnnlib.bptt's RNN language model: torch_rnn plus an output layer, in float64.
+
+    Built from the same params dict (W_xh, W_hh, b_h, W_hy, b_y); every weight is a leaf tensor that
+    collects gradients, so tests compare rnnlib's gradients with grads() after loss(...).backward().
+
+    - logits(x, h0=None): x (N, T, D) array or tensor, h0 (N, H) or None -> (logits (N, T, V), h_T (N, H)).
+    - loss(x, targets, h0=None, reduction="sum"): softmax cross-entropy summed or averaged over tokens.
+    - grads(): dict name -> numpy gradient under rnnlib's names (b_h is torch's bias_ih_l0).
+    """
+
+    NAMES = ("W_xh", "W_hh", "b_h", "W_hy", "b_y")
+
+    def __init__(self, params):
+        import torch
+
+        check_param_dict("params", params, self.NAMES)
+        self.rnn = torch_rnn(params["W_xh"], params["W_hh"], params["b_h"])
+        self.W_hy = torch.tensor(np.asarray(params["W_hy"], dtype=np.float64), requires_grad=True)  # (V, H)
+        self.b_y = torch.tensor(np.asarray(params["b_y"], dtype=np.float64), requires_grad=True)  # (V,)
+
+    def logits(self, x, h0=None):
+        import torch
+
+        x = x if isinstance(x, torch.Tensor) else torch.tensor(np.asarray(x, dtype=np.float64))
+        if h0 is not None:
+            h0 = (h0 if isinstance(h0, torch.Tensor) else torch.tensor(np.asarray(h0, dtype=np.float64)))[None]
+        h, h_last = self.rnn(x, h0)  # (N, T, H), (1, N, H)
+        return h @ self.W_hy.T + self.b_y, h_last[0]
+
+    def loss(self, x, targets, h0=None, reduction="sum"):
+        import torch
+
+        check_choice("reduction", reduction, ("sum", "mean"))
+        logits, _ = self.logits(x, h0)
+        targets = torch.as_tensor(np.asarray(targets)).reshape(-1)
+        return torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets, reduction=reduction)
+
+    def grads(self):
+        tensors = {"W_xh": self.rnn.weight_ih_l0, "W_hh": self.rnn.weight_hh_l0, "b_h": self.rnn.bias_ih_l0,
+                   "W_hy": self.W_hy, "b_y": self.b_y}
+        return {name: t.grad.numpy() for name, t in tensors.items()}

@@ -2,7 +2,7 @@
 
 `rnn_forward` returns only the hidden states; for teaching we also want the pre-activations
 a_t (before tanh) and each step's output distribution, one array per quantity. The recurrence
-itself is rnnlib.rnn.rnn_forward and the output layer rnnlib.layers.temporal_affine_forward; this
+itself is rnnlib.rnn.rnn_forward and the output layer rnnlib.layers.affine_forward; this
 module only keeps what they compute along the way, one row per step:
 
     a_t = x_t @ W_xh.T + h_{t-1} @ W_hh.T + b_h      (H,)
@@ -18,7 +18,7 @@ import numpy as np
 
 from ._validate import check_array
 from .examples import dogs_example
-from .layers import softmax, temporal_affine_forward
+from .layers import affine_forward, softmax
 from .rnn import rnn_forward
 from .text import Vocabulary
 
@@ -86,7 +86,7 @@ def trace_forward(word, vocab, W_xh, W_hh, W_hy, b_h=None, b_y=None, h0=None):
     h = rnn_forward(x[None], h0[None], W_xh, W_hh, b_h)[0][0]  # (T, H): one sequence, N = 1
     h_prev = np.concatenate([h0[None], h[:-1]])  # (T, H): h_0 .. h_{T-1}
     a = x @ W_xh.T + h_prev @ W_hh.T + b_h  # (T, H): what each step passed through tanh
-    z = temporal_affine_forward(h[None], W_hy, b_y)[0][0]  # (T, V)
+    z = affine_forward(h[None], W_hy, b_y)[0][0]  # (T, V)
     return ForwardTrace(word, vocab.symbols, x, h_prev, a, h, z, softmax(z, axis=1))
 
 

@@ -13,8 +13,10 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._validate import check_array, check_positive_int
-from .bptt import PARAM_NAMES, _check_params, init_rnn_lm, rnn_lm_backward, rnn_lm_forward, rnn_lm_loss_and_grads
+from ._validate import check_array, check_number, check_positive_int, check_rng
+from .bptt import (PARAM_NAMES, check_rnn_lm_params, init_rnn_lm, rnn_lm_backward, rnn_lm_forward,
+                   rnn_lm_loss_and_grads)
+from .optim import Adam
 
 __all__ = [
     "RECURRENT_NAMES",
@@ -80,12 +82,12 @@ def truncated_bptt(params, x, targets, h0, k):
     x = check_array("x", x, ("N", "T", "D"), dims)
     targets = check_array("targets", targets, ("N", "T"), dims, kind="int")
     k = check_positive_int("k", k)
-    _check_params(params)
+    check_rnn_lm_params(params)
     grads = {name: np.zeros(np.shape(params[name])) for name in PARAM_NAMES}
     h, loss, biggest = h0, 0.0, 0
     for start in range(0, x.shape[1], k):
         chunk = slice(start, start + k)
-        chunk_loss, cache = rnn_lm_forward(x[:, chunk], targets[:, chunk], h, params, reduction="sum")
+        chunk_loss, cache = rnn_lm_forward(params, x[:, chunk], targets[:, chunk], h, reduction="sum")
         chunk_grads = rnn_lm_backward(1.0, cache)  # stops at the chunk's start: dh0 is dropped
         for name in PARAM_NAMES:
             grads[name] += chunk_grads[name]
@@ -152,55 +154,49 @@ def truncation_curve(params, x, targets, h0, ks):
     return TruncationCurve(ks, np.array([p[0] for p in pairs]), np.array([p[1] for p in pairs]))
 
 
-def train_rnn_lm(params, x, targets, steps, lr=0.01, batch=8, rng=None):
-    """Train with Adam and full BPTT for a fixed number of steps on windows of one long sequence.
+def train_rnn_lm(params, x, targets, steps, lr=0.01, batch_size=8, rng=None):
+    """Train with Adam (rnnlib.optim.Adam) and full BPTT for a fixed number of steps on windows of one
+    long sequence.
 
     Inputs:
     - params: dict of parameters (not modified; a trained copy is returned).
     - x: (1, S, D) one long input sequence; targets: (1, S) its next tokens.
-    - steps: number of updates; lr: Adam step size; batch: windows per update.
-    - rng: np.random.Generator choosing window starts (length 32, or S if shorter).
-    Returns: (trained params dict, (steps,) array of per-token losses).
-    Stops with a ValueError naming the step if the loss becomes NaN or infinite.
+    - steps: number of updates; lr: Adam step size; batch_size: windows per update.
+    - rng: np.random.Generator, seed or None, choosing window starts (length 32, or S if shorter).
+    Returns: (trained params dict, (steps,) array of losses in nats per token: the mean that is
+    differentiated). Stops with a ValueError naming the step if the loss becomes NaN or infinite.
     """
     steps = check_positive_int("steps", steps)
-    batch = check_positive_int("batch", batch)
-    if isinstance(lr, bool) or not isinstance(lr, (int, float, np.floating, np.integer)) or not lr > 0:
-        raise ValueError(f"lr must be a positive number; got {lr!r}")
-    _check_params(params)
-    if not isinstance(rng, np.random.Generator):
-        raise ValueError(f"rng must be a np.random.Generator; got {type(rng).__name__}")
+    batch_size = check_positive_int("batch_size", batch_size)
+    lr = check_number("lr", lr, 0, low_open=True)
+    check_rnn_lm_params(params)
+    rng = check_rng("rng", rng)
     x = check_array("x", x, (1, "S", "D"))
     targets = check_array("targets", targets, (1, x.shape[1]), kind="int")
     window = min(32, x.shape[1])
     p = {name: np.array(params[name], dtype=np.float64) for name in PARAM_NAMES}
-    m = {name: np.zeros_like(v) for name, v in p.items()}
-    v2 = {name: np.zeros_like(v) for name, v in p.items()}
+    opt = Adam(p, lr=lr)
     losses = np.empty(steps)
-    h0 = np.zeros((batch, p["W_hh"].shape[0]))  # (N, H)
+    h0 = np.zeros((batch_size, p["W_hh"].shape[0]))  # (N, H)
     for i in range(steps):
-        starts = rng.integers(0, x.shape[1] - window + 1, size=batch)
+        starts = rng.integers(0, x.shape[1] - window + 1, size=batch_size)
         idx = starts[:, None] + np.arange(window)  # (N, window)
         loss, grads = rnn_lm_loss_and_grads(p, x[0, idx], targets[0, idx], h0, reduction="mean")
         if not np.isfinite(loss):
             raise ValueError(f"training diverged: loss is {loss} at step {i}; lower lr (got {lr})")
         losses[i] = loss
-        for name in PARAM_NAMES:
-            m[name] = 0.9 * m[name] + 0.1 * grads[name]
-            v2[name] = 0.999 * v2[name] + 0.001 * grads[name] ** 2
-            m_hat, v_hat = m[name] / (1 - 0.9 ** (i + 1)), v2[name] / (1 - 0.999 ** (i + 1))
-            p[name] = p[name] - lr * m_hat / (np.sqrt(v_hat) + 1e-8)
+        opt.step({name: grads[name] for name in PARAM_NAMES})
     return p, losses
 
 
-def train_seeds(x, targets, hidden, seeds, steps, lr=0.01):
+def train_seeds(x, targets, hidden_size, seeds, steps, lr=0.01):
     """Untrained and trained models for several seeds, to show a training result is not one lucky run.
 
-    Inputs: x (1, S, V) one-hot text and targets (1, S), as train_rnn_lm; hidden: H;
+    Inputs: x (1, S, V) one-hot text and targets (1, S), as train_rnn_lm; hidden_size: H;
     seeds: (init seed, training seed) pairs; steps, lr: as train_rnn_lm.
     Returns: list of (untrained params, trained params, (steps,) losses), one per pair.
     """
-    hidden = check_positive_int("hidden", hidden)
+    hidden_size = check_positive_int("hidden_size", hidden_size)
     x = check_array("x", x, (1, "S", "V"))
     seeds = [tuple(pair) for pair in seeds]
     if not seeds or any(len(pair) != 2 for pair in seeds):
@@ -208,7 +204,7 @@ def train_seeds(x, targets, hidden, seeds, steps, lr=0.01):
     runs = []
     for init_seed, train_seed in seeds:
         V = x.shape[2]
-        untrained = init_rnn_lm(V, hidden, V, np.random.default_rng(init_seed))
+        untrained = init_rnn_lm(V, hidden_size, V, np.random.default_rng(init_seed))
         trained, losses = train_rnn_lm(untrained, x, targets, steps, lr=lr, rng=np.random.default_rng(train_seed))
         runs.append((untrained, trained, losses))
     return runs

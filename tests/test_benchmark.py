@@ -15,7 +15,7 @@ def test_benchmark_runs_a_fixed_number_of_steps():
 
 
 def test_a_seconds_budget_always_trains_at_least_one_step():
-    from rnnlib.charlm_train import train_charlm
+    from rnnlib.charlm import train_charlm
     from rnnlib.charloop import loop_train
 
     data = np.arange(300) % 7

@@ -2,7 +2,8 @@ import numpy as np
 import pytest
 import torch
 
-from rnnlib import gradcheck, rnn_backward, rnn_forward, rnn_step_backward, softmax, torch_rnn
+from rnnlib import gradcheck, rnn_backward, rnn_forward, rnn_step_backward, softmax
+from rnnlib.torch_bridge import TorchRNNLM
 from rnnlib.bptt import (
     PARAM_NAMES,
     bptt_loop,
@@ -13,6 +14,7 @@ from rnnlib.bptt import (
     step_caches,
     unrolled_contributions,
 )
+from rnnlib.checkers import STEP_BACKWARD_BUGS
 from rnnlib.examples import dogs_example
 
 SHAPES = [(1, 1, 2, 3, 2), (2, 4, 3, 5, 4), (3, 6, 5, 4, 6)]  # (N, T, D, H, V)
@@ -36,11 +38,11 @@ def dogs():
 @pytest.mark.parametrize("N,T,D,H,V", SHAPES)
 def test_gradcheck_every_parameter_h0_and_x(N, T, D, H, V):
     params, x, targets, h0 = problem(N, T, D, H, V)
-    _, cache = rnn_lm_forward(x, targets, h0, params)
+    _, cache = rnn_lm_forward(params, x, targets, h0)
     grads = rnn_lm_backward(1.0, cache)
 
     def loss(h0, x, **p):
-        return rnn_lm_forward(x, targets, h0, p)[0]
+        return rnn_lm_forward(p, x, targets, h0)[0]
 
     errors = gradcheck(loss, {**params, "h0": h0, "x": x}, grads)
     assert max(errors.values()) <= 1e-8, errors
@@ -51,26 +53,21 @@ def test_gradcheck_every_parameter_h0_and_x(N, T, D, H, V):
 def test_matches_torch_autograd(N, T, D, H, V, reduction):
     params, x, targets, h0 = problem(N, T, D, H, V, seed=1)
     loss, grads = rnn_lm_loss_and_grads(params, x, targets, h0, reduction=reduction)
-    rnn = torch_rnn(params["W_xh"], params["W_hh"], params["b_h"])
-    W_hy = torch.tensor(params["W_hy"], requires_grad=True)
-    b_y = torch.tensor(params["b_y"], requires_grad=True)
-    h0_t = torch.tensor(h0[None], requires_grad=True)
+    ref = TorchRNNLM(params)
+    h0_t = torch.tensor(h0, requires_grad=True)
     x_t = torch.tensor(x, requires_grad=True)
-    h, _ = rnn(x_t, h0_t)
-    logits = h @ W_hy.T + b_y
-    loss_t = torch.nn.functional.cross_entropy(logits.reshape(-1, V), torch.tensor(targets).reshape(-1), reduction=reduction)
+    loss_t = ref.loss(x_t, targets, h0_t, reduction=reduction)
     loss_t.backward()
     assert loss == pytest.approx(loss_t.item(), rel=1e-12)
-    expected = {"W_xh": rnn.weight_ih_l0.grad, "W_hh": rnn.weight_hh_l0.grad, "b_h": rnn.bias_ih_l0.grad,
-                "W_hy": W_hy.grad, "b_y": b_y.grad, "h0": h0_t.grad[0], "x": x_t.grad}
+    expected = {**ref.grads(), "h0": h0_t.grad.numpy(), "x": x_t.grad.numpy()}
     for name, want in expected.items():
-        np.testing.assert_allclose(grads[name], want.numpy(), rtol=1e-10, atol=1e-12, err_msg=name)
+        np.testing.assert_allclose(grads[name], want, rtol=1e-10, atol=1e-12, err_msg=name)
 
 
 def test_dogs_first_loss_term_matches_slide_probability():
     # Notebook 01 / the slides: y_1 = softmax(W_Y h_1) = (0.3216, 0.2149, 0.2419, 0.2215); target after "d" is "o".
     params, x, targets, h0 = dogs()
-    loss1, _ = rnn_lm_forward(x[:, :1], targets[:, :1], h0, params)
+    loss1, _ = rnn_lm_forward(params, x[:, :1], targets[:, :1], h0)
     assert loss1 == pytest.approx(-np.log(0.2149), abs=5e-4)
     h1 = np.tanh(np.array([0.6, 0.2, 0.9]))
     assert loss1 == pytest.approx(-np.log(softmax(params["W_hy"] @ h1)[1]), rel=1e-12)
@@ -136,7 +133,7 @@ def test_double_sum_equals_recursion_and_rows_are_single_loss_terms(N, T, D, H):
 
 def test_dogs_first_step_adds_nothing_to_dW_hh():
     params, x, targets, h0 = dogs()
-    _, cache = rnn_lm_forward(x, targets, h0, params)
+    _, cache = rnn_lm_forward(params, x, targets, h0)
     dh = cache.dlogits @ params["W_hy"]
     C = unrolled_contributions(dh, cache.rnn)
     np.testing.assert_array_equal(C.W_hh[:, 0], 0.0)  # h0 = 0 multiplies W_hh at step 1
@@ -145,7 +142,7 @@ def test_dogs_first_step_adds_nothing_to_dW_hh():
 
 def test_backward_scales_with_dloss_and_leaves_cache_alone():
     params, x, targets, h0 = problem(2, 3, 3, 4, 3)
-    _, cache = rnn_lm_forward(x, targets, h0, params)
+    _, cache = rnn_lm_forward(params, x, targets, h0)
     dlogits = cache.dlogits.copy()
     one, two = rnn_lm_backward(1.0, cache), rnn_lm_backward(2.0, cache)
     np.testing.assert_array_equal(cache.dlogits, dlogits)
@@ -167,49 +164,61 @@ def test_init_rnn_lm_shapes_and_scale():
     assert max(np.abs(v).max() for v in p.values()) <= 0.25  # 1 / sqrt(16)
 
 
-def test_validation_errors():
+def test_validation_errors():  # each error names the argument; the wording is tested in test_validate
     params, x, targets, h0 = problem(2, 3, 3, 4, 3)
-    with pytest.raises(ValueError, match=r"params is missing \['b_y'\]"):
-        rnn_lm_forward(x, targets, h0, {k: v for k, v in params.items() if k != "b_y"})
-    with pytest.raises(ValueError, match="params must be a dict"):
-        rnn_lm_forward(x, targets, h0, list(params.values()))
-    with pytest.raises(ValueError, match=r"W_hy must have shape \(V, H\) = \(3, 4\); got \(3, 5\)"):
-        rnn_lm_forward(x, targets, h0, {**params, "W_hy": np.zeros((3, 5))})
-    with pytest.raises(ValueError, match=r"h0 must have shape \(N, H\)"):
-        rnn_lm_forward(x, targets, np.zeros((3, 4)), params)
-    with pytest.raises(ValueError, match="targets must be an integer array"):
-        rnn_lm_forward(x, targets.astype(float), h0, params)
-    _, cache = rnn_lm_forward(x, targets, h0, params)
-    with pytest.raises(ValueError, match="dloss must be a number"):
+    with pytest.raises(ValueError, match="params.*missing.*b_y"):
+        rnn_lm_forward({k: v for k, v in params.items() if k != "b_y"}, x, targets, h0)
+    with pytest.raises(ValueError, match="^params "):
+        rnn_lm_forward(list(params.values()), x, targets, h0)
+    with pytest.raises(ValueError, match="^W "):  # the output layer's weight, W_hy, has the wrong hidden size
+        rnn_lm_forward({**params, "W_hy": np.zeros((3, 5))}, x, targets, h0)
+    with pytest.raises(ValueError, match="^h0 "):
+        rnn_lm_forward(params, x, targets, np.zeros((3, 4)))
+    with pytest.raises(ValueError, match="^targets "):
+        rnn_lm_forward(params, x, targets.astype(float), h0)
+    _, cache = rnn_lm_forward(params, x, targets, h0)
+    with pytest.raises(ValueError, match="^dloss "):
         rnn_lm_backward(True, cache)
-    with pytest.raises(ValueError, match="cache must be the RNNLMCache"):
+    with pytest.raises(ValueError, match="^cache "):
         rnn_lm_backward(1.0, cache.rnn)
-    with pytest.raises(ValueError, match="cache must be the RNNCache"):
+    with pytest.raises(ValueError, match="^cache "):
         step_caches(cache)
-    with pytest.raises(ValueError, match=r"dh must have shape \(N, T, H\) = \(2, 3, 4\)"):
+    with pytest.raises(ValueError, match="^dh "):
         bptt_loop(np.zeros((2, 3, 5)), cache.rnn)
-    with pytest.raises(ValueError, match=r"dh must have shape \(N, T, H\) = \(2, 3, 4\)"):
+    with pytest.raises(ValueError, match="^dh "):
         unrolled_contributions(np.zeros((2, 2, 4)), cache.rnn)
-    with pytest.raises(ValueError, match="cache must be the RNNCache"):
+    with pytest.raises(ValueError, match="^cache "):
         unrolled_contributions(np.zeros((2, 3, 4)), cache)
-    with pytest.raises(ValueError, match="rng must be a np.random.Generator"):
-        init_rnn_lm(3, 4, 3, 0)
-    with pytest.raises(ValueError, match="H must be a positive integer"):
+    with pytest.raises(ValueError, match="^rng "):
+        init_rnn_lm(3, 4, 3, "0")
+    with pytest.raises(ValueError, match="^H "):
         init_rnn_lm(3, 0, 3, np.random.default_rng(0))
+    with pytest.raises(ValueError, match="^scale "):
+        init_rnn_lm(3, 4, 3, 0, scale=-1.0)
+
+
+def test_init_rnn_lm_takes_a_seed_or_a_generator():
+    np.testing.assert_array_equal(init_rnn_lm(2, 3, 4, 7)["W_hh"], init_rnn_lm(2, 3, 4, np.random.default_rng(7))["W_hh"])
+
+
+def test_params_may_carry_an_embedding_but_nothing_else():
+    params, x, targets, h0 = problem(2, 3, 3, 4, 3)
+    loss, _ = rnn_lm_forward(params, x, targets, h0)
+    assert rnn_lm_forward({**params, "W_embed": np.zeros((3, 3))}, x, targets, h0)[0] == loss
+    with pytest.raises(ValueError, match="params.*unexpected.*W_emb"):
+        rnn_lm_forward({**params, "W_emb": np.zeros((3, 3))}, x, targets, h0)
 
 
 def test_rnn_lm_backward_through_a_step_function():
     params, x, targets, h0 = problem(2, 4, 3, 5, 4, seed=6)
-    _, cache = rnn_lm_forward(x, targets, h0, params)
+    _, cache = rnn_lm_forward(params, x, targets, h0)
     default = rnn_lm_backward(1.0, cache)
     looped = rnn_lm_backward(1.0, cache, step_backward=rnn_step_backward)
     for name in default:
         np.testing.assert_allclose(looped[name], default[name], rtol=1e-12, atol=1e-14, err_msg=name)
 
-    def no_tanh_derivative(dh_next, c):  # a classic bug: the recurrent gradients change, the output layer's do not
-        return dh_next @ c.W_xh, dh_next @ c.W_hh, dh_next.T @ c.x, dh_next.T @ c.h_prev, dh_next.sum(axis=0)
-
-    buggy = rnn_lm_backward(1.0, cache, step_backward=no_tanh_derivative)
+    # a classic bug: the recurrent gradients change, the output layer's do not
+    buggy = rnn_lm_backward(1.0, cache, step_backward=STEP_BACKWARD_BUGS["no tanh derivative"])
     for name in ("W_hy", "b_y"):
         np.testing.assert_array_equal(buggy[name], default[name])
     for name in ("W_xh", "W_hh", "b_h", "h0", "x"):

@@ -1,10 +1,10 @@
-"""Tests for rnnlib.charlm_cli: the command line (python -m rnnlib.charlm)."""
+"""Tests for rnnlib.charlm.cli: the command line (python -m rnnlib.charlm)."""
 import subprocess
 import sys
 
 import pytest
 
-from rnnlib.charlm_cli import main as cli_main
+from rnnlib.charlm.cli import main as cli_main
 
 
 @pytest.fixture

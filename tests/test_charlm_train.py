@@ -1,9 +1,9 @@
-"""Tests for rnnlib.charlm_train: train_charlm."""
+"""Tests for rnnlib.charlm.training: train_charlm."""
 import numpy as np
 import pytest
 
 from rnnlib.charlm import init_params
-from rnnlib.charlm_train import train_charlm
+from rnnlib.charlm import train_charlm
 
 
 def test_training_learns_a_repeating_text_and_is_reproducible():
@@ -55,3 +55,23 @@ def test_train_charlm_names_the_bad_argument(name, value, message):
     data = np.arange(200) % 5
     with pytest.raises(ValueError, match=message):
         train_charlm(data, data[:50], 5, steps=1, **{name: value})
+
+
+def test_the_loop_is_min_char_rnn_adagrad_bit_for_bit():
+    """train_charlm steps with rnnlib.optim.Adagrad(eps_inside=True); a hand loop with adagrad_update
+    (memory += g^2; p -= lr g / sqrt(memory + 1e-8)) on the same chunks gives identical float32 weights."""
+    from rnnlib.charlm import (PARAM_NAMES, adagrad_update, charlm_backward, charlm_forward, clip_global_norm,
+                               make_streams)
+
+    data = np.random.default_rng(2).integers(0, 5, 400)
+    start = init_params(5, 6, np.random.default_rng(0), np.float32)
+    res = train_charlm(data, data[:50], 5, hidden=6, seq_length=4, batch_size=3, steps=7, eval_every=100,
+                       params={k: v.copy() for k, v in start.items()}, lr=0.1, max_norm=5.0)
+    p, memory = {k: v.copy() for k, v in start.items()}, {k: np.zeros_like(v) for k, v in start.items()}
+    streams, h = make_streams(data, 3, 4), np.zeros((3, 6), np.float32)
+    for k in range(7):
+        _, cache = charlm_forward(p, streams[:, 4 * k:4 * k + 4], streams[:, 4 * k + 1:4 * k + 5], h)
+        adagrad_update(p, clip_global_norm(charlm_backward(cache), 5.0)[0], memory, lr=0.1)
+        h = cache.h_last
+    for name in PARAM_NAMES:
+        np.testing.assert_array_equal(res.params[name], p[name], err_msg=name)

@@ -4,7 +4,7 @@ import pytest
 
 from rnnlib import Vocabulary
 from rnnlib.charlm import charlm_forward
-from rnnlib.sampling import next_char_probs
+from rnnlib.charlm import next_char_probs
 
 from charlm_helpers import problem
 

@@ -2,49 +2,14 @@ import numpy as np
 import pytest
 
 from rnnlib.bptt import step_caches
+from rnnlib.checkers import STEP_BACKWARD_BUGS as BUGS
 from rnnlib.checkers import call_student, check_rnn_backward, check_rnn_step_backward, compare_outputs
 
 
-# --- one-step backward: a correct version and one bug per gradient -------------------------------
+# --- one-step backward: a correct version, the catalogue of bugs (rnnlib.checkers.bugs), harness probes -------------------------------
 def step_ok(dh_next, c):
     da = dh_next * (1 - c.h_next**2)
     return da @ c.W_xh, da @ c.W_hh, da.T @ c.x, da.T @ c.h_prev, da.sum(axis=0)
-
-
-def step_no_tanh_derivative(dh_next, c):
-    da = dh_next
-    return da @ c.W_xh, da @ c.W_hh, da.T @ c.x, da.T @ c.h_prev, da.sum(axis=0)
-
-
-def step_transposed_W_hh(dh_next, c):
-    da = dh_next * (1 - c.h_next**2)
-    return da @ c.W_xh, da @ c.W_hh.T, da.T @ c.x, da.T @ c.h_prev, da.sum(axis=0)
-
-
-def step_h_next_in_dW_hh(dh_next, c):
-    da = dh_next * (1 - c.h_next**2)
-    return da @ c.W_xh, da @ c.W_hh, da.T @ c.x, da.T @ c.h_next, da.sum(axis=0)
-
-
-def step_tanh_of_h(dh_next, c):  # tanh'(a) written as 1 - tanh(h)^2: everything is slightly off
-    da = dh_next * (1 - np.tanh(c.h_next) ** 2)
-    return da @ c.W_xh, da @ c.W_hh, da.T @ c.x, da.T @ c.h_prev, da.sum(axis=0)
-
-
-def step_in_place(dh_next, c):
-    dh_next *= 1 - c.h_next**2
-    return dh_next @ c.W_xh, dh_next @ c.W_hh, dh_next.T @ c.x, dh_next.T @ c.h_prev, dh_next.sum(axis=0)
-
-
-def step_squares_cache(dh_next, c):  # reuses the cache's array as scratch space
-    c.h_next[...] = 1 - c.h_next**2
-    da = dh_next * c.h_next
-    return da @ c.W_xh, da @ c.W_hh, da.T @ c.x, da.T @ c.h_prev, da.sum(axis=0)
-
-
-def step_db_wrong_axis(dh_next, c):
-    da = dh_next * (1 - c.h_next**2)
-    return da @ c.W_xh, da @ c.W_hh, da.T @ c.x, da.T @ c.h_prev, da.sum(axis=1)
 
 
 def step_half_dx(dh_next, c):
@@ -60,24 +25,30 @@ def step_crashes(dh_next, c):
     return dh_next @ c.W_xh.T  # (N, H) @ (D, H): shapes do not line up
 
 
+def test_every_catalogued_bug_fails_the_step_checker():
+    for name, fn in BUGS.items():
+        with pytest.raises(AssertionError):
+            check_rnn_step_backward(fn)
+
+
 def test_step_checker_passes_a_correct_implementation(capsys):
     assert check_rnn_step_backward(step_ok) <= 1e-12
     assert "rnn_step_backward: correct" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize("fn,pattern", [
-    (step_no_tanh_derivative, r"dx is wrong .*db_h is wrong \(rel. error [0-9.]+\)\. Every output is wrong.*1 - h_next\*\*2"),
-    (step_tanh_of_h, r"Every output is wrong"),
-    (step_transposed_W_hh, r"dh_prev is wrong \(rel. error [0-9.]+\); dx, dW_xh, dW_hh and db_h are right\. Hint for dh_prev: check the term that multiplies h_prev"),
-    (step_h_next_in_dW_hh, r"dW_hh is wrong \(rel. error [0-9.]+\); dx, dh_prev, dW_xh and db_h are right\. Hint for dW_hh"),
+    (BUGS["no tanh derivative"], r"dx is wrong .*db_h is wrong \(rel. error [0-9.]+\)\. Every output is wrong.*1 - h_next\*\*2"),
+    (BUGS["tanh of h"], r"Every output is wrong"),
+    (BUGS["W_hh.T in row form"], r"dh_prev is wrong \(rel. error [0-9.]+\); dx, dW_xh, dW_hh and db_h are right\. Hint for dh_prev: check the term that multiplies h_prev"),
+    (BUGS["h_next in dW_hh"], r"dW_hh is wrong \(rel. error [0-9.]+\); dx, dh_prev, dW_xh and db_h are right\. Hint for dW_hh"),
     (step_half_dx, r"dx is wrong \(rel. error 0.33\); dh_prev, dW_xh, dW_hh and db_h are right"),
-    (step_in_place, r"changed its argument dh_next in place"),
-    (step_squares_cache, r"changed its argument cache\.h_next in place"),
-    (step_db_wrong_axis, r"db_h has shape \(2,\); expected \(4,\)"),
+    (BUGS["in-place upstream"], r"changed its argument dh_next in place"),
+    (BUGS["scratch in cache"], r"changed its argument cache\.h_next in place"),
+    (BUGS["db over wrong axis"], r"db_h has shape \(2,\); expected \(4,\)"),
     (step_four_outputs, r"must return 5 values \(dx, dh_prev, dW_xh, dW_hh, db_h\); got 4"),
     (step_crashes, r"rnn_step_backward raised ValueError: matmul"),
 ])
-def test_step_checker_names_the_wrong_gradient(fn, pattern):
+def test_step_checker_names_the_wrong_gradient(fn, pattern):  # every catalogued bug is listed here
     with pytest.raises(AssertionError, match=pattern):
         check_rnn_step_backward(fn)
 
@@ -104,7 +75,7 @@ def loop(step, carry_in=True, accumulate=True, backwards=True, copy_dh=True, ret
     (loop(step_ok, backwards=False), r"Every output is wrong.*go backwards in time"),
     (loop(step_ok, copy_dh=False), r"changed its argument dh in place"),
     (loop(step_ok, return_carry=False), r"dh0 is wrong \(rel. error 1\); dx, dW_xh, dW_hh and db_h are right\. Hint for dh0"),
-    (loop(step_transposed_W_hh), r"dx is wrong .*dh0 is wrong .*"),
+    (loop(BUGS["W_hh.T in row form"]), r"dx is wrong .*dh0 is wrong .*"),
 ])
 def test_loop_checker_names_the_wrong_gradient(fn, pattern):
     with pytest.raises(AssertionError, match=pattern):

@@ -1,10 +1,10 @@
-"""Tests for rnnlib.sampling: next-character probabilities, sampling with a temperature, word hit rate."""
+"""Tests for rnnlib.charlm.sampling: next-character probabilities, sampling with a temperature, word hit rate."""
 import numpy as np
 import pytest
 
 from rnnlib import Vocabulary
 from rnnlib.charlm import charlm_forward
-from rnnlib.sampling import next_char_probs, sample
+from rnnlib.charlm import next_char_probs, sample
 
 from charlm_helpers import problem
 
@@ -54,7 +54,7 @@ def test_sample_errors():
 
 
 def test_word_hit_rate():
-    from rnnlib.sampling import word_hit_rate
+    from rnnlib.charlm import word_hit_rate
 
     reference = "Shall I compare thee to a summer's day?"
     assert word_hit_rate("shall THEE xq summer's", reference) == pytest.approx(3 / 4)

@@ -14,8 +14,8 @@ What makes it fast and correct (compared with the per-character loop in rnnlib.c
 - a numerically stable softmax, clipping by the global norm of all gradients, Adagrad;
 - losses in nats per character, bits per character (bpc = nats / ln 2) and perplexity (e^nats).
 
-Training loop: rnnlib.charlm_train.train_charlm. Sampling: rnnlib.sampling. Command line for any
-UTF-8 text file:  python -m rnnlib.charlm --help   (see rnnlib.charlm_cli).
+Training loop: rnnlib.charlm.training.train_charlm. Sampling: rnnlib.charlm.sampling. Command line
+for any UTF-8 text file:  python -m rnnlib.charlm --help   (see rnnlib.charlm.cli).
 """
 from __future__ import annotations
 
@@ -24,12 +24,12 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._validate import check_array, check_positive_int
-from .bptt import PARAM_NAMES  # the same five parameters as the RNN language model in rnnlib.bptt
-from .clipping import clip_by_global_norm
-from .layers import (AffineCache, EmbeddingCache, embedding_backward, embedding_forward, softmax_cross_entropy,
-                     temporal_affine_backward, temporal_affine_forward)
-from .rnn import RNNScanCache, rnn_scan_backward, rnn_scan_forward
+from .._validate import check_array, check_positive_int
+from ..bptt import PARAM_NAMES, check_rnn_lm_params  # the same five parameters as rnnlib.bptt's model
+from ..clipping import clip_by_global_norm
+from ..layers import (AffineCache, EmbeddingCache, affine_backward, affine_forward, embedding_backward,
+                      embedding_forward, softmax_cross_entropy)
+from ..rnn import RNNScanCache, rnn_scan_backward, rnn_scan_forward
 
 __all__ = [
     "PARAM_NAMES",
@@ -39,6 +39,8 @@ __all__ = [
     "init_params",
     "check_params",
     "charlm_forward",
+    "charlm_forward_unchecked",
+    "check_char_indices",
     "charlm_backward",
     "clip_global_norm",
     "adagrad_update",
@@ -106,17 +108,17 @@ def init_params(V, H=100, rng=None, dtype=np.float32, scale=0.01):
 
 
 def check_params(params):
-    """Validate a parameter dict (names, shapes, float dtype); return dims {"H": H, "V": V}."""
-    if not isinstance(params, dict) or set(PARAM_NAMES) - set(params):
-        got = sorted(params) if isinstance(params, dict) else type(params).__name__
-        raise ValueError(f"params must be a dict with keys {list(PARAM_NAMES)}; got {got}")
+    """Validate a parameter dict (names as rnnlib.bptt.check_rnn_lm_params, then the character model's
+    shapes: the input is a one-hot over V, so W_xh is (H, V)); return dims {"H": H, "V": V}."""
+    check_rnn_lm_params(params)
     dims = {}
     for name, shape in zip(PARAM_NAMES, (("H", "V"), ("H", "H"), ("H",), ("V", "H"), ("V",))):
         check_array(name, params[name], shape, dims)
     return dims
 
 
-def _check_indices(name, idx, V):
+def check_char_indices(name, idx, V):
+    """Check that an integer array holds character codes in [0, V)."""
     if idx.size and (idx.min() < 0 or idx.max() >= V):
         raise ValueError(f"{name} must hold indices in [0, V) = [0, {V}); got values in [{idx.min()}, {idx.max()}]")
 
@@ -136,17 +138,18 @@ def charlm_forward(params, idx, targets, h0):
     idx = check_array("idx", idx, ("N", "T"), dims, kind="int")
     targets = check_array("targets", targets, ("N", "T"), dims, kind="int")
     h0 = check_array("h0", h0, ("N", "H"), dims)
-    _check_indices("idx", idx, dims["V"])
-    _check_indices("targets", targets, dims["V"])
-    return _forward(params, idx, targets, h0)
+    check_char_indices("idx", idx, dims["V"])
+    check_char_indices("targets", targets, dims["V"])
+    return charlm_forward_unchecked(params, idx, targets, h0)
 
 
-def _forward(params, idx, targets, h0):
+def charlm_forward_unchecked(params, idx, targets, h0):
+    """charlm_forward without its input checks, for a loop that validated the whole text once."""
     W_xh, W_hh, b_h, W_hy, b_y = (params[k] for k in PARAM_NAMES)
     xw, embed = embedding_forward(idx.T, W_xh.T)  # (T, N, H): W_xh.T[x] instead of onehot(x) @ W_xh.T
     xw += b_h
     hs, scan = rnn_scan_forward(xw, h0.astype(xw.dtype, copy=False), W_hh)  # (T, N, H)
-    logits, affine = temporal_affine_forward(hs, W_hy, b_y)  # (T, N, V): all positions in one matmul
+    logits, affine = affine_forward(hs, W_hy, b_y)  # (T, N, V): all positions in one matmul
     loss_sum, dlogits = softmax_cross_entropy(logits, targets.T, reduction="sum")
     N = idx.shape[0]
     dlogits /= N  # the loss we differentiate: summed over the T steps, averaged over the N streams
@@ -164,7 +167,7 @@ def charlm_backward(cache):
     """
     if not isinstance(cache, CharLMCache):
         raise ValueError(f"cache must be the CharLMCache returned by charlm_forward; got {type(cache).__name__}")
-    dhs, dW_hy, db_y = temporal_affine_backward(cache.dlogits, cache.affine)  # dhs: (T, N, H)
+    dhs, dW_hy, db_y = affine_backward(cache.dlogits, cache.affine)  # dhs: (T, N, H)
     dxw, dh0, dW_hh = rnn_scan_backward(dhs, cache.scan)  # dxw: (T, N, H)
     dW_xh_T = embedding_backward(dxw, cache.embed)  # (V, H): rows of repeated characters add up
     db_h = dxw.reshape(-1, dxw.shape[2]).sum(axis=0)  # (H,)
@@ -182,7 +185,11 @@ def clip_global_norm(grads, max_norm):
 
 
 def adagrad_update(params, grads, memory, lr=0.1, eps=1e-8):
-    """Adagrad, in place on params and memory: memory += g^2; param -= lr * g / sqrt(memory + eps)."""
+    """Adagrad, in place on params and memory: memory += g^2; param -= lr * g / sqrt(memory + eps).
+
+    The one-call form that notebook 02 writes out; training loops use rnnlib.optim.Adagrad(lr, eps=1e-8,
+    eps_inside=True), which gives the same numbers bit for bit (tests/test_charlm_train.py checks it).
+    """
     for k in PARAM_NAMES:
         memory[k] += grads[k] * grads[k]
         params[k] -= lr * grads[k] / np.sqrt(memory[k] + eps)
@@ -199,7 +206,7 @@ def evaluate(params, data, n_streams=16, chunk=500):
     chunk = check_positive_int("chunk", chunk)
     n_streams = max(1, min(check_positive_int("n_streams", n_streams), (len(data) - 1) // 2))
     streams = make_streams(data, n_streams, 1)  # (n, S + 1)
-    _check_indices("data", streams, params["W_hy"].shape[0])
+    check_char_indices("data", streams, params["W_hy"].shape[0])
     W_xh, W_hh, b_h, W_hy, b_y = (params[k] for k in PARAM_NAMES)
     h = np.zeros((n_streams, W_hh.shape[0]), dtype=W_hh.dtype)
     total, count = 0.0, 0
@@ -209,7 +216,7 @@ def evaluate(params, data, n_streams=16, chunk=500):
         xw, _ = embedding_forward(x.T, W_xh.T)  # (chunk, n, H)
         xw += b_h
         hs, _ = rnn_scan_forward(xw, h, W_hh)  # (chunk, n, H)
-        logits, _ = temporal_affine_forward(hs, W_hy, b_y)
+        logits, _ = affine_forward(hs, W_hy, b_y)
         nll, _ = softmax_cross_entropy(logits, y.T, reduction="sum")
         total, count, h = total + nll, count + y.size, hs[-1]
     return total / count
@@ -230,13 +237,3 @@ def make_streams(data, N, T):
         raise ValueError(f"data is too short for N={N} streams of T={T} steps: need at least "
                          f"N*T + 1 = {N * T + 1} characters; got {len(data)}")
     return np.stack([data[n * S: n * S + S + 1] for n in range(N)])
-
-
-if __name__ == "__main__":  # python -m rnnlib.charlm --text PATH ...
-    import sys
-
-    from rnnlib.charlm_cli import main
-    from rnnlib.charlm_train import keep_freed_memory
-
-    keep_freed_memory()  # a process-wide allocator setting: entry points only (see its docstring)
-    sys.exit(main())

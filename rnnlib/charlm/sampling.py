@@ -18,9 +18,9 @@ import re
 
 import numpy as np
 
-from .charlm import PARAM_NAMES, check_params
-from .layers import embedding_forward, softmax, temporal_affine_forward
-from .rnn import rnn_scan_forward
+from ..layers import affine_forward, embedding_forward, softmax
+from ..rnn import rnn_scan_forward
+from .model import PARAM_NAMES, check_params
 
 __all__ = ["check_temperature", "encode_seed", "next_char_probs", "sample", "word_hit_rate"]
 
@@ -57,7 +57,7 @@ def _read(p, codes, h):
 
 def _scores(p, h):
     """(V,) scores z = W_hy h + b_y for one hidden state h (1, H)."""
-    z, _ = temporal_affine_forward(h[None], p["W_hy"], p["b_y"])  # (1, 1, V)
+    z, _ = affine_forward(h[None], p["W_hy"], p["b_y"])  # (1, 1, V)
     return z[0, 0]
 
 

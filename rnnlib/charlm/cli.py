@@ -1,4 +1,4 @@
-"""Command line for rnnlib.charlm: train a character RNN on any UTF-8 text file and sample from it.
+"""Command line for rnnlib.charlm (run as `python -m rnnlib.charlm`): train a character RNN on any UTF-8 text file and sample from it.
 
     python -m rnnlib.charlm --text PATH [--hidden 100] [--seq-length 25] [--batch-size 32]
         [--seconds S | --steps N] [--sample 300] [--seed 0] [--lr 0.1] [--max-norm 5]
@@ -22,10 +22,10 @@ import sys
 
 import numpy as np
 
-from .charlm import evaluate, loss_report
-from .charlm_train import train_charlm
+from ..text import Vocabulary, load_text, train_val_split
+from .model import evaluate, loss_report
 from .sampling import sample
-from .text import Vocabulary, load_text, train_val_split
+from .training import train_charlm
 
 __all__ = ["main", "build_parser"]
 
@@ -136,7 +136,3 @@ def main(argv=None):
         print(f"{PROG}: error: {err}", file=sys.stderr)
         return 1
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -19,12 +19,13 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._validate import check_array, check_positive_int
-from .progress import progress as progress_bar
-from .charlm import (PARAM_NAMES, _check_indices, _forward, adagrad_update, charlm_backward, check_params,
-                     clip_global_norm, evaluate, init_params, loss_report, make_streams)
+from .._validate import check_array, check_positive_int
+from ..progress import progress as progress_bar
+from ..optim import Adagrad
+from .model import (charlm_backward, charlm_forward_unchecked, check_char_indices, check_params, clip_global_norm,
+                    evaluate, init_params, loss_report, make_streams)
 
-__all__ = ["TrainResult", "train_charlm", "keep_freed_memory"]
+__all__ = ["CharLMTrainResult", "train_charlm", "keep_freed_memory"]
 
 
 def keep_freed_memory(pad_bytes=64 << 20):
@@ -49,7 +50,7 @@ def keep_freed_memory(pad_bytes=64 << 20):
         return False
 
 
-class TrainResult(NamedTuple):
+class CharLMTrainResult(NamedTuple):
     """What train_charlm returns; the lists have one entry per evaluation."""
 
     params: dict
@@ -77,7 +78,7 @@ def train_charlm(train_data, val_data, V, *, hidden=100, seq_length=25, batch_si
     - rng: np.random.Generator for the initial weights (if params is None); dtype of new params.
     - params: optional parameters to continue training from; they are updated IN PLACE (and
       returned as result.params), like min-char-rnn's weights.
-    Returns: TrainResult. Raises FloatingPointError with a clear message if the loss is not finite.
+    Returns: CharLMTrainResult. Raises FloatingPointError with a clear message if the loss is not finite.
     """
     if (steps is None) == (seconds is None):
         raise ValueError(f"give exactly one budget, steps or seconds; got steps={steps!r}, seconds={seconds!r}")
@@ -94,11 +95,11 @@ def train_charlm(train_data, val_data, V, *, hidden=100, seq_length=25, batch_si
     H = check_params(params)["H"]
     streams = make_streams(train_data, batch_size, seq_length)  # (N, S + 1)
     check_array("val_data", val_data, ("L",), kind="int")
-    _check_indices("train_data", streams, V)
-    memory = {k: np.zeros_like(params[k]) for k in PARAM_NAMES}
+    check_char_indices("train_data", streams, V)
+    optimizer = Adagrad(params, lr=lr, eps=1e-8, eps_inside=True)  # min-char-rnn's form, in place on params
     n_chunks = (streams.shape[1] - 1) // seq_length
     train_slice = np.asarray(train_data)[:max(len(val_data), 2)]  # scored like val_data
-    result = TrainResult(params, [], [], [], 0, 0.0, [])
+    result = CharLMTrainResult(params, [], [], [], 0, 0.0, [])
     h, running, n_running, step = None, 0.0, 0, 0
     bar = progress_bar(total=steps, unit="step", desc="training", enabled=progress)
     start = time.perf_counter()
@@ -108,13 +109,13 @@ def train_charlm(train_data, val_data, V, *, hidden=100, seq_length=25, batch_si
             h = np.zeros((batch_size, H), dtype=params["W_hh"].dtype)  # new epoch: fresh state
         x = streams[:, k * seq_length:(k + 1) * seq_length]
         y = streams[:, k * seq_length + 1:(k + 1) * seq_length + 1]
-        loss, cache = _forward(params, x, y, h)  # inputs validated once, above
+        loss, cache = charlm_forward_unchecked(params, x, y, h)  # inputs validated once, above
         if not math.isfinite(loss):
             bar.close()
             raise FloatingPointError(f"training diverged: the loss is {loss} at step {step}; "
                                      f"try a smaller lr (now {lr}) or max_norm (now {max_norm})")
         grads, _ = clip_global_norm(charlm_backward(cache), max_norm)
-        adagrad_update(params, grads, memory, lr)
+        optimizer.step(grads)
         h, step = cache.h_last, step + 1
         running, n_running = running + loss, n_running + 1
         bar.update(1)

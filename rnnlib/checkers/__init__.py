@@ -1,0 +1,33 @@
+"""Homework checkers: run a student's function on seeded inputs, compare it with rnnlib's, say what is wrong.
+
+One module per checked topic, all built on one harness:
+
+    harness     call_student (on copies; refuses in-place changes), compare_outputs (names each wrong
+                output, its relative error and a hint), report_pass, TOL, NOT_IMPLEMENTED
+    backward    check_rnn_step_backward, check_rnn_backward (the BPTT loop)
+    clipping    check_clip_by_norm (recognises the squared-norm, per-array, always and element-wise mistakes)
+    decay       check_shrink_steps (how many steps until a gradient falls below a tolerance)
+    bugs        STEP_BACKWARD_BUGS: the catalogue of classic one-step backward bugs
+
+Everything is importable from rnnlib.checkers directly, e.g. `from rnnlib.checkers import check_rnn_backward`.
+"""
+from .backward import check_rnn_backward, check_rnn_step_backward
+from .bugs import STEP_BACKWARD_BUGS
+from .clipping import CLIP_MISTAKES, check_clip_by_norm
+from .decay import check_shrink_steps
+from .harness import NOT_IMPLEMENTED, TOL, call_student, compare_outputs, join_names, report_pass
+
+__all__ = [
+    "CLIP_MISTAKES",
+    "NOT_IMPLEMENTED",
+    "STEP_BACKWARD_BUGS",
+    "TOL",
+    "call_student",
+    "check_clip_by_norm",
+    "check_rnn_backward",
+    "check_rnn_step_backward",
+    "check_shrink_steps",
+    "compare_outputs",
+    "join_names",
+    "report_pass",
+]
