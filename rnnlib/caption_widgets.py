@@ -16,7 +16,7 @@ from .caption_eval import decode_images
 from .caption_models import numpy_step
 from .caption_plots import draw_attention
 from .captionworld import COLOURS, MAX_LEN, SHAPES, SIZES, CaptionVocab, captions, make_scene, render
-from .widgets import _png
+from .widgets import render_png
 
 __all__ = ["compose_scene", "describe_scene", "beam_table", "attention_panel",
            "compose_widget", "beam_widget", "attention_widget", "PLACES"]
@@ -79,7 +79,7 @@ def compose_widget(model):
         scene = compose_scene(tuple(d.value for d in first), tuple(d.value for d in second) if two.value else None,
                               relation.value)
         img, ref, hyp = describe_scene(model, scene)
-        image.value = _png(lambda fig: fig.add_subplot(1, 1, 1).imshow(img), (2.5, 2.5))
+        image.value = render_png(lambda fig: fig.add_subplot(1, 1, 1).imshow(img), (2.5, 2.5))
         text.value = f"<b>model:</b> {html.escape(hyp)}<br><b>a reference:</b> {html.escape(ref)}"
 
     for w in [*first, *second, two, relation]:
@@ -98,7 +98,7 @@ def beam_widget(model, images, index=0, beam_width=3):
 
     def redraw(_change=None):
         img = images[pick.value]
-        image.value = _png(lambda fig: fig.add_subplot(1, 1, 1).imshow(img), (2.2, 2.2))
+        image.value = render_png(lambda fig: fig.add_subplot(1, 1, 1).imshow(img), (2.2, 2.2))
         rows = "".join(f"<tr><td>{html.escape(c)}</td><td>{lp:.3f}</td><td>{sc:.3f}</td></tr>"
                        for c, lp, sc in beam_table(model, img, width.value)[:8])
         table.value = f"<table><tr><th>caption</th><th>log p</th><th>score</th></tr>{rows}</table>"
@@ -119,7 +119,7 @@ def attention_widget(model, images, index=0):
     def redraw(_change=None):
         img = images[pick.value]
         words, maps = attention_panel(model, img)
-        image.value = _png(lambda fig: draw_attention(img, words, maps, fig=fig), (12, 4))
+        image.value = render_png(lambda fig: draw_attention(img, words, maps, fig=fig), (12, 4))
 
     pick.observe(redraw, names="value")
     redraw()

@@ -15,14 +15,14 @@ What a student sees:
 """
 import functools
 
-__all__ = ["forward_step_widget", "truncation_widget", "gradient_decay_widget", "temperature_widget"]
+__all__ = ["render_png", "image_widget", "forward_step_widget", "truncation_widget", "gradient_decay_widget", "temperature_widget"]
 
 DISPLAY_DPI = 80  # CSS pixels per figure inch: a (9, 3.4) inch figure is shown 720 x 272 px
 HIDPI_SCALE = 2  # pictures hold HIDPI_SCALE device pixels per CSS pixel
 FULL_LABEL = {"description_width": "initial"}  # a control's description is never truncated
 
 
-def _png(draw, figsize):
+def render_png(draw, figsize):
     """Render a figure to PNG bytes: draw(fig) fills a new matplotlib Figure of this size (inches).
 
     The PNG is figsize * DISPLAY_DPI * HIDPI_SCALE pixels; image_widget shows it at figsize * DISPLAY_DPI.
@@ -40,7 +40,7 @@ def _png(draw, figsize):
 
 
 def image_layout(figsize):
-    """Layout keyword arguments that show a _png picture of this figsize at its natural CSS size.
+    """Layout keyword arguments that show a render_png picture of this figsize at its natural CSS size.
 
     Width figsize[0] * DISPLAY_DPI px (the height follows the aspect ratio), at most the page's
     width, and aligned left instead of stretched across the output area.
@@ -50,9 +50,9 @@ def image_layout(figsize):
 
 
 def image_widget(figsize):
-    """An empty ipywidgets.Image for _png(draw, figsize) pictures, shown at their natural size (image_layout).
+    """An empty ipywidgets.Image for render_png(draw, figsize) pictures, shown at their natural size (image_layout).
 
-    Use this (with _png and explorer) for every picture widget, so that all of them look alike.
+    Use this (with render_png and explorer) for every picture widget, so that all of them look alike.
     """
     import ipywidgets as widgets
 
@@ -126,7 +126,7 @@ def forward_step_widget(word="dog", t=1):
         finally:
             busy.pop()
         step = slider.value  # the latest step and word, read now
-        image.value = _png(lambda fig: draw_forward_step(trace, step, fig=fig), figsize)
+        image.value = render_png(lambda fig: draw_forward_step(trace, step, fig=fig), figsize)
         status.value = ""
 
     def step_moved(change):
@@ -161,7 +161,7 @@ def truncation_widget(T, curves, k=4):
     image = image_widget(figsize)
 
     def redraw(_change=None):
-        image.value = _png(lambda fig: draw_truncation(slider.value, T, curves, fig=fig), figsize)
+        image.value = render_png(lambda fig: draw_truncation(slider.value, T, curves, fig=fig), figsize)
 
     slider.observe(redraw, names="value")
     redraw()
@@ -194,7 +194,7 @@ def gradient_decay_widget(sigma_max=1.0, nonlinearity="tanh", structure="normal"
             jacobians.draw_gradient_decay(fig.add_subplot(), slider.value, nonlin.value, struct.value)
             fig.tight_layout()
 
-        image.value = _png(draw, figsize)
+        image.value = render_png(draw, figsize)
 
     for control in (slider, nonlin, struct):
         control.observe(redraw, names="value")
