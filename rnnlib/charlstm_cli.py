@@ -23,6 +23,7 @@ import sys
 import torch
 
 from .charlstm import sample, save_checkpoint
+from .cli import run_command, write_above_bar
 from .charlstm_train import train_charlstm
 from .text import Vocabulary, load_text, train_val_split
 
@@ -86,7 +87,7 @@ def _run(args):
           f"T={args.seq_length}, {torch.get_num_threads()} threads", file=sys.stderr)
 
     def show(rec):
-        _write(f"{rec['seconds']:7.1f} s  step {rec['step']:5d}  train {rec['train_nats']:.4f}  "
+        write_above_bar(f"{rec['seconds']:7.1f} s  step {rec['step']:5d}  train {rec['train_nats']:.4f}  "
                f"val(slice) {rec['val_nats']:.4f} nats/char ({rec['val_nats'] / math.log(2):.3f} bpc)")
 
     budget = {"steps": args.steps} if args.steps else {"seconds": args.seconds or 100.0}
@@ -95,30 +96,12 @@ def _run(args):
                             eval_every=args.eval_every, callback=show, progress_bar=True, **budget)
     if args.save:
         save_checkpoint(args.save, result.model, vocab)
-        _write(f"saved {args.save}")
+        write_above_bar(f"saved {args.save}")
     if args.sample:
-        _write("--- sample (temperature 0.8) ---\n" + sample(result.model, vocab, args.sample, "\n", 0.8, rng=args.seed))
+        write_above_bar("--- sample (temperature 0.8) ---\n" + sample(result.model, vocab, args.sample, "\n", 0.8, rng=args.seed))
     print(f"seconds={result.seconds:.1f} val_nats={result.val_nats:.4f} val_bpc={result.val_nats / math.log(2):.4f}")
-
-
-def _write(message):
-    from tqdm.auto import tqdm
-
-    tqdm.write(message, file=sys.stderr)
 
 
 def main(argv=None):
     """Run the command line; returns the exit code (0 ok, 1 diverged, 2 bad input)."""
-    try:
-        args = build_parser().parse_args(argv)
-    except SystemExit as stop:  # --help (0) or a one-line usage error (2), already printed
-        return stop.code
-    try:
-        _run(args)
-    except (ValueError, OSError) as err:
-        print(f"{PROG}: error: {err}", file=sys.stderr)
-        return 2
-    except FloatingPointError as err:
-        print(f"{PROG}: error: {err}", file=sys.stderr)
-        return 1
-    return 0
+    return run_command(PROG, build_parser(), _run, argv, bad_input=(ValueError, OSError))

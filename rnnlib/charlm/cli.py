@@ -22,6 +22,7 @@ import sys
 
 import numpy as np
 
+from ..cli import run_command, write_above_bar
 from ..text import Vocabulary, load_text, train_val_split
 from .model import evaluate, loss_report
 from .sampling import sample
@@ -104,7 +105,7 @@ def _run(args):
     def show(step, params):
         if args.sample:
             text_out = sample(params, vocab, args.sample, seed_text, args.temperature, rng=rng)
-            _write(f"--- sample at step {step} ---\n{seed_text}{text_out}\n")
+            write_above_bar(f"--- sample at step {step} ---\n{seed_text}{text_out}\n")
 
     budget = {"steps": args.steps} if args.steps else {"seconds": args.seconds or 60.0}
     result = train_charlm(train, val, len(vocab), hidden=args.hidden, seq_length=args.seq_length,
@@ -115,24 +116,6 @@ def _run(args):
     print(f"chars_per_s={result.chars / result.seconds:.1f} train_bpc={train_bpc:.4f} val_bpc={val_bpc:.4f}")
 
 
-def _write(message):
-    from tqdm.auto import tqdm
-
-    tqdm.write(message, file=sys.stderr)
-
-
 def main(argv=None):
     """Run the command line; returns the exit code (0 ok, 1 diverged, 2 bad input)."""
-    try:
-        args = build_parser().parse_args(argv)
-    except SystemExit as stop:  # --help (0) or a one-line usage error (2), already printed
-        return stop.code
-    try:
-        _run(args)
-    except ValueError as err:
-        print(f"{PROG}: error: {err}", file=sys.stderr)
-        return 2
-    except FloatingPointError as err:
-        print(f"{PROG}: error: {err}", file=sys.stderr)
-        return 1
-    return 0
+    return run_command(PROG, build_parser(), _run, argv, bad_input=(ValueError,))
