@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import sys
 
 import torch
@@ -50,6 +51,40 @@ def _number(kind, allow_zero=False):
     return parse
 
 
+def _fraction(top, closed=True):
+    def parse(text):
+        try:
+            value = float(text)
+        except ValueError:
+            value = None
+        if value is None or not (0 <= value <= top) or (value == top and not closed):
+            raise argparse.ArgumentTypeError(f"must be a number in [0, {top:g}{']' if closed else ')'}; got {text!r}")
+        return value
+    return parse
+
+
+def _finite(text):
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"must be a finite number; got {text!r}")
+    return value
+
+
+def _seconds_since_process_start():
+    """Wall time since this process started (Linux /proc), so that start-up and imports count in --seconds."""
+    try:
+        with open("/proc/self/stat") as f:
+            start_ticks = int(f.read().rsplit(")", 1)[1].split()[19])  # field 22, starttime, in clock ticks
+        with open("/proc/uptime") as f:
+            uptime = float(f.read().split()[0])
+        return max(0.0, uptime - start_ticks / os.sysconf("SC_CLK_TCK"))
+    except (OSError, ValueError, IndexError, AttributeError):
+        return 0.0  # elsewhere: from here on
+
+
 def build_parser():
     p = _OneLineParser(prog=PROG, description="Train a character-level LSTM (torch, CPU) on a text file; "
                                               "the last 10%% is validation.")
@@ -64,7 +99,16 @@ def build_parser():
     p.add_argument("--seq-length", type=_number(int), default=100, help="BPTT steps T per chunk (default 100)")
     p.add_argument("--batch-size", type=_number(int), default=32, help="parallel streams N (default 32)")
     p.add_argument("--lr", type=_number(float), default=4e-3, help="Adam peak learning rate (default 0.004)")
+    p.add_argument("--warmup", type=_fraction(1.0, closed=False), default=0.02,
+                   help="fraction of the budget for the linear warm-up (default 0.02)")
+    p.add_argument("--floor", type=_fraction(1.0), default=0.1,
+                   help="the cosine ends at floor x lr (default 0.1)")
+    p.add_argument("--forget-bias", type=_finite, default=None,
+                   help="initial forget-gate bias (default: torch's uniform init)")
     p.add_argument("--eval-every", type=_number(int), default=50, help="updates between evaluations (default 50)")
+    p.add_argument("--eval-chars", type=_number(int), default=10000,
+                   help="validation characters read at each evaluation during training (default 10000; "
+                        "the final line always reads all of the last 10%%)")
     p.add_argument("--save", default=None, help="write the trained model here (float16 checkpoint)")
     p.add_argument("--sample", type=_number(int, allow_zero=True), default=0,
                    help="characters to sample at the end (temperature 0.8), 0 for none (default 0)")
@@ -92,8 +136,10 @@ def _run(args):
 
     budget = {"steps": args.steps} if args.steps else {"seconds": args.seconds or 100.0}
     result = train_charlstm(train, val, len(vocab), hidden=args.hidden, layers=args.layers, embed=args.embed,
-                            seq_length=args.seq_length, batch_size=args.batch_size, lr=args.lr, seed=args.seed,
-                            eval_every=args.eval_every, callback=show, progress_bar=True, **budget)
+                            seq_length=args.seq_length, batch_size=args.batch_size, lr=args.lr, warmup=args.warmup,
+                            floor=args.floor, forget_bias=args.forget_bias, seed=args.seed,
+                            eval_every=args.eval_every, eval_chars=args.eval_chars, callback=show,
+                            progress_bar=True, elapsed_before=_seconds_since_process_start(), **budget)
     if args.save:
         save_checkpoint(args.save, result.model, vocab)
         write_above_bar(f"saved {args.save}")
