@@ -4,9 +4,9 @@ The training text is cut into N contiguous streams; each update reads the next T
 every stream, starting from the state the previous chunk left (detached: truncated BPTT), so the
 model sees long context although gradients flow back only T steps. Every pass over the text starts
 at a random offset in [0, T) and from a zero state. The learning rate warms up over the first
-steps, then follows a cosine from lr down to lr/10 over the budget (steps, or the wall-clock seconds left for
-training once the final evaluation's time is set aside, so that `--steps N` replays the schedule
-of a seconds run that made N updates).
+steps, then follows a cosine from lr down to floor*lr (default lr/10) over the budget: steps, or
+the wall-clock seconds left for training once the final evaluation's time is set aside, so that
+`--steps N` replays the schedule of a seconds run that made N updates.
 
 `train_charlstm(..., seconds=S)` counts everything inside S: training, the periodic validation on
 a slice of the validation text, and the final validation on all of it (training stops early enough
@@ -67,9 +67,9 @@ def _batches(train, N, T, generator):
             yield x[:, t:t + T], y[:, t:t + T], t == 0
 
 
-def train_charlstm(train_data, val_data, V, *, hidden=256, layers=1, embed=64, seq_length=100, batch_size=32,
-                   lr=4e-3, warmup=0.02, floor=0.1, max_norm=1.0, forget_bias=None, steps=None, seconds=None,
-                   seed=0, eval_every=50, eval_chars=10000, callback=None, progress_bar=False, elapsed_before=0.0):
+def train_charlstm(train_data, val_data, V, *, hidden=192, layers=1, embed=64, seq_length=50, batch_size=32,
+                   lr=6e-3, warmup=0.02, floor=0.1, max_norm=1.0, forget_bias=None, steps=None, seconds=None,
+                   seed=0, eval_every=100, eval_chars=10000, callback=None, progress_bar=False, elapsed_before=0.0):
     """Train a CharLSTM on index sequences; give exactly one budget: steps (reproducible) or seconds.
 
     Inputs: train_data (L,), val_data (M,) int indices in [0, V); sizes; Adam lr with its schedule

@@ -265,6 +265,23 @@ def test_cli_trains_by_steps_saves_and_ends_with_one_summary_line(tmp_path, caps
     assert model.hidden == 16 and len(vocab) == len(set(text_file.read_text()))
 
 
+def test_cli_defaults_train_by_steps_and_are_the_ones_the_readme_documents(tmp_path, capsys):
+    from rnnlib.charlstm_cli import build_parser
+
+    defaults = vars(build_parser().parse_args(["--text", "x"]))
+    readme = (ASSETS_DIR.parent / "README.md").read_text()
+    documented = re.search(r"python -m rnnlib\.charlstm --help +# (.*)", readme).group(1)
+    for flag, value in re.findall(r"--([a-z-]+) (\S+)", documented):
+        if value[0].isdigit():
+            assert defaults[flag.replace("-", "_")] == type(defaults[flag.replace("-", "_")])(value), flag
+    text_file = tmp_path / "t.txt"
+    text_file.write_text("To be, or not to be: that is the question.\n" * 100)
+    assert main(["--text", str(text_file), "--steps", "2", "--eval-every", "1"]) == 0  # the defaults, by steps
+    out, err = capsys.readouterr()
+    assert f"H={defaults['hidden']} x 1 layer(s), N={defaults['batch_size']}, T={defaults['seq_length']}" in err
+    assert "step     2" in err and out.startswith("seconds=")
+
+
 @pytest.mark.parametrize("args,match", [
     (["--text", "missing.txt", "--steps", "2"], "text file not found"),
     (["--steps", "2"], "--text"),
