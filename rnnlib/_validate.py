@@ -15,6 +15,7 @@ import numpy as np
 __all__ = [
     "check_array",
     "check_cache",
+    "check_cell_params",
     "check_choice",
     "check_index",
     "check_indices",
@@ -156,28 +157,41 @@ def check_stacked_array(name, a, n_gates, shape, dims=None, kind="float"):
     """Check a gate-stacked array whose first axis holds n_gates blocks, e.g. W_xh (4H, D) of an LSTM.
 
     Inputs: shape names the per-gate letters, e.g. ("H", "D") for (4H, D) or ("H",) for (4H,).
-    The first letter is bound to (rows // n_gates) when first seen (rows must be a multiple of
-    n_gates), or checked against dims. Returns the array as an ndarray.
+    The first letter is bound to (rows // n_gates) when first seen (rows must be a positive multiple
+    of n_gates), or checked against dims. n_gates = 1 is a plain check_array. Returns the ndarray.
     """
     dims = {} if dims is None else dims
     n_gates = check_positive_int("n_gates", n_gates)
-    arr = np.asarray(a)
+    if n_gates == 1:
+        return check_array(name, a, shape, dims, kind)
     letter, rest = shape[0], tuple(shape[1:])
     stacked = f"{n_gates}{letter}"
-    described = "(" + ", ".join((stacked,) + tuple(str(s) for s in rest)) + ("," if not rest else "") + ")"
-    if arr.ndim != len(shape):
-        raise ValueError(f"{name} must have shape {described} ({len(shape)}-D, {n_gates} gates stacked); "
-                         f"got shape {tuple(arr.shape)} ({arr.ndim}-D)")
-    if letter not in dims:
-        if arr.shape[0] % n_gates:
-            raise ValueError(f"{name} must have shape {described}: its {arr.shape[0]} rows must be a multiple "
-                             f"of {n_gates} (one block per gate); got {tuple(arr.shape)}")
-        dims[letter] = arr.shape[0] // n_gates
     inner = dict(dims)
-    inner[stacked] = n_gates * dims[letter]
-    arr = check_array(name, arr, (stacked,) + rest, inner, kind)
+    arr = np.asarray(a)
+    if letter not in dims and arr.ndim == len(shape):
+        if arr.shape[0] % n_gates or arr.shape[0] == 0:
+            described = "(" + ", ".join((stacked,) + tuple(str(s) for s in rest)) + ("," if not rest else "") + ")"
+            raise ValueError(f"{name} must have shape {described}: its {arr.shape[0]} rows must be a multiple "
+                             f"of {n_gates}, at least one per gate; got {tuple(arr.shape)}")
+        inner[letter] = arr.shape[0] // n_gates
+    if letter in inner:
+        inner[stacked] = n_gates * inner[letter]
+    arr = check_array(name, a, (stacked,) + rest, inner, kind)
     dims.update({k: v for k, v in inner.items() if k != stacked})
     return arr
+
+
+CELL_SHAPES = {"W_xh": ("H", "D"), "W_hh": ("H", "H")}  # every other cell parameter is a bias ("H",)
+
+
+def check_cell_params(n_gates, dims, **params):
+    """Check a recurrent cell's gate-stacked parameters, e.g. check_cell_params(4, dims, W_xh=..., W_hh=..., b_h=...).
+
+    W_xh is (n_gates*H, D), W_hh (n_gates*H, H), any other keyword a bias (n_gates*H,); dims is
+    updated in place. Returns the arrays as a tuple, in the order given.
+    """
+    return tuple(check_stacked_array(name, a, n_gates, CELL_SHAPES.get(name, ("H",)), dims)
+                 for name, a in params.items())
 
 
 def check_param_dict(name, params, names=None):
