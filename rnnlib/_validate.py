@@ -15,7 +15,7 @@ import numpy as np
 __all__ = [
     "check_array",
     "check_cache",
-    "check_cell_params",
+    "check_cell_args",
     "check_choice",
     "check_index",
     "check_indices",
@@ -181,17 +181,31 @@ def check_stacked_array(name, a, n_gates, shape, dims=None, kind="float"):
     return arr
 
 
-CELL_SHAPES = {"W_xh": ("H", "D"), "W_hh": ("H", "H")}  # every other cell parameter is a bias ("H",)
+CELL_SHAPES = {"x": ("N", "D"), "h_prev": ("N", "H"), "c_prev": ("N", "H"), "h0": ("N", "H"), "c0": ("N", "H"),
+               "W_xh": ("H", "D"), "W_hh": ("H", "H")}  # any other name is a gate-stacked bias ("H",)
 
 
-def check_cell_params(n_gates, dims, **params):
-    """Check a recurrent cell's gate-stacked parameters, e.g. check_cell_params(4, dims, W_xh=..., W_hh=..., b_h=...).
+def check_cell_args(n_gates, dims, **arrays):
+    """Check the arguments of a recurrent cell with n_gates stacked gates; return them as a tuple, in order.
 
-    W_xh is (n_gates*H, D), W_hh (n_gates*H, H), any other keyword a bias (n_gates*H,); dims is
-    updated in place. Returns the arrays as a tuple, in the order given.
+    Usage: x, h_prev, W_xh, W_hh, b_h = check_cell_args(4, dims, x=x, h_prev=h_prev, W_xh=W_xh, ...).
+    x is (N, D) for a step, or (N, T, D) with T >= 1 when h0 is given (a whole sequence);
+    h_prev, c_prev, h0, c0 are (N, H); W_xh is (n_gates*H, D), W_hh (n_gates*H, H), any other
+    name a bias (n_gates*H,). dims (letter -> size) is updated in place.
     """
-    return tuple(check_stacked_array(name, a, n_gates, CELL_SHAPES.get(name, ("H",)), dims)
-                 for name, a in params.items())
+    checked = []
+    for name, a in arrays.items():
+        shape = CELL_SHAPES.get(name, ("H",))
+        if name == "x" and "h0" in arrays:
+            shape = ("N", "T", "D")
+        if name in ("x", "h_prev", "c_prev", "h0", "c0"):
+            checked.append(check_array(name, a, shape, dims))
+        else:
+            checked.append(check_stacked_array(name, a, n_gates, shape, dims))
+    x = checked[list(arrays).index("x")] if "x" in arrays else None
+    if "h0" in arrays and x is not None and x.shape[1] == 0:
+        raise ValueError(f"x must have at least one time step (T >= 1); got shape {x.shape}")
+    return tuple(checked)
 
 
 def check_param_dict(name, params, names=None):

@@ -18,7 +18,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._validate import check_array, check_cell_params
+from ._validate import check_array, check_cell_args
 from .lstm import sigmoid
 
 __all__ = [
@@ -95,9 +95,8 @@ def gru_step_forward(x, h_prev, W_xh, W_hh, b_xh, b_hh):
     - cache: GRUStepCache for gru_step_backward.
     """
     dims = {}
-    x = check_array("x", x, ("N", "D"), dims)
-    h_prev = check_array("h_prev", h_prev, ("N", "H"), dims)
-    W_xh, W_hh, b_xh, b_hh = check_cell_params(3, dims, W_xh=W_xh, W_hh=W_hh, b_xh=b_xh, b_hh=b_hh)
+    x, h_prev, W_xh, W_hh, b_xh, b_hh = check_cell_args(3, dims, x=x, h_prev=h_prev, W_xh=W_xh, W_hh=W_hh,
+                                                        b_xh=b_xh, b_hh=b_hh)
     rzn, hw_n, h_next = _cell(x @ W_xh.T + b_xh, h_prev @ W_hh.T + b_hh, h_prev)
     return h_next, GRUStepCache(x, h_prev, rzn, hw_n, W_xh, W_hh)
 
@@ -131,11 +130,7 @@ def gru_forward(x, h0, W_xh, W_hh, b_xh, b_hh):
     - cache: GRUCache for gru_backward (cache.gates holds r, z, n).
     """
     dims = {}
-    x = check_array("x", x, ("N", "T", "D"), dims)
-    h0 = check_array("h0", h0, ("N", "H"), dims)
-    W_xh, W_hh, b_xh, b_hh = check_cell_params(3, dims, W_xh=W_xh, W_hh=W_hh, b_xh=b_xh, b_hh=b_hh)
-    if x.shape[1] == 0:
-        raise ValueError(f"x must have at least one time step (T >= 1); got shape {x.shape}")
+    x, h0, W_xh, W_hh, b_xh, b_hh = check_cell_args(3, dims, x=x, h0=h0, W_xh=W_xh, W_hh=W_hh, b_xh=b_xh, b_hh=b_hh)
     N, T, H = x.shape[0], x.shape[1], h0.shape[1]
     xw = x.transpose(1, 0, 2) @ W_xh.T  # (T, N, 3H): the input part of every step in one matmul
     xw += b_xh

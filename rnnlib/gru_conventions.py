@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validate import check_array, check_cell_params
+from ._validate import check_cell_args
 from .lstm import sigmoid
 
 __all__ = ["gru_forward_variant", "flip_update_gate", "UPDATES", "RESETS"]
@@ -39,9 +39,7 @@ def gru_forward_variant(x, h0, W_xh, W_hh, b_xh, b_hh, update="cho", reset="afte
     if reset not in RESETS:
         raise ValueError(f"reset must be one of {RESETS}; got {reset!r}")
     dims = {}
-    x = check_array("x", x, ("N", "T", "D"), dims)
-    h_prev = check_array("h0", h0, ("N", "H"), dims)
-    W_xh, W_hh, b_xh, b_hh = check_cell_params(3, dims, W_xh=W_xh, W_hh=W_hh, b_xh=b_xh, b_hh=b_hh)
+    x, h_prev, W_xh, W_hh, b_xh, b_hh = check_cell_args(3, dims, x=x, h0=h0, W_xh=W_xh, W_hh=W_hh, b_xh=b_xh, b_hh=b_hh)
     H = dims["H"]
     out = []
     for t in range(x.shape[1]):
@@ -65,7 +63,7 @@ def flip_update_gate(W_xh, W_hh, b_xh, b_hh):
     Returns: the four arrays, copied, with the z block negated.
     """
     dims = {}
-    arrays = check_cell_params(3, dims, W_hh=W_hh, W_xh=W_xh, b_xh=b_xh, b_hh=b_hh)
+    arrays = check_cell_args(3, dims, W_hh=W_hh, W_xh=W_xh, b_xh=b_xh, b_hh=b_hh)
     H = dims["H"]
     flipped = []
     for a in arrays:
