@@ -65,9 +65,13 @@ def clip_by_global_norm(grads, max_norm, eps=1e-6):
 
     The same rule as torch.nn.utils.clip_grad_norm_: coef = max_norm / (norm + eps), applied only
     when coef < 1. The direction of the stacked gradient never changes.
-    Inputs: grads (list of arrays, never modified), max_norm (> 0), eps (torch's 1e-6).
-    Returns: (clipped, norm): new arrays in the same order, and the global norm before clipping.
+    Inputs: grads (list of arrays, or dict name -> array; never modified), max_norm (> 0), eps (torch's 1e-6).
+    Returns: (clipped, norm): new arrays in the same order (a dict with the same keys for a dict), and
+    the global norm before clipping.
     """
+    if isinstance(grads, dict):
+        clipped, norm = clip_by_global_norm(list(grads.values()), max_norm, eps)
+        return dict(zip(grads, clipped)), norm
     grads = _check_grads(grads)
     max_norm = _check_limit("max_norm", max_norm)
     norm = _norm(grads)

@@ -39,10 +39,10 @@ def test_bug_switches_break_what_they_should():
 
 def test_loop_train_update_bug_diverges_and_correct_one_learns():
     data = np.tile(np.array([0, 1, 2, 2, 3]), 3)
-    good = loop_train(data, 4, hidden=3, seq_length=4, steps=100, rng=np.random.default_rng(0))
+    good = loop_train(data, 4, hidden_size=3, seq_length=4, steps=100, rng=np.random.default_rng(0))
     assert good.losses[-1] < 0.1 < good.losses[0]
     with pytest.raises(FloatingPointError, match="training diverged at step"):
-        loop_train(data, 4, hidden=3, seq_length=4, steps=300, bugs={"update_param"}, rng=np.random.default_rng(0))
+        loop_train(data, 4, hidden_size=3, seq_length=4, steps=300, bugs={"update_param"}, rng=np.random.default_rng(0))
 
 
 def test_checkers_give_specific_feedback(capsys):

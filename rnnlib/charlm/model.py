@@ -26,7 +26,6 @@ import numpy as np
 
 from .._validate import check_array, check_positive_int
 from ..bptt import PARAM_NAMES, check_rnn_lm_params  # the same five parameters as rnnlib.bptt's model
-from ..clipping import clip_by_global_norm
 from ..layers import (AffineCache, EmbeddingCache, affine_backward, affine_forward, embedding_backward,
                       embedding_forward, softmax_cross_entropy)
 from ..rnn import RNNScanCache, rnn_scan_backward, rnn_scan_forward
@@ -42,7 +41,6 @@ __all__ = [
     "charlm_forward_unchecked",
     "check_char_indices",
     "charlm_backward",
-    "clip_global_norm",
     "adagrad_update",
     "make_streams",
     "evaluate",
@@ -172,16 +170,6 @@ def charlm_backward(cache):
     dW_xh_T = embedding_backward(dxw, cache.embed)  # (V, H): rows of repeated characters add up
     db_h = dxw.reshape(-1, dxw.shape[2]).sum(axis=0)  # (H,)
     return {"W_xh": dW_xh_T.T, "W_hh": dW_hh, "b_h": db_h, "W_hy": dW_hy, "b_y": db_y, "h0": dh0}
-
-
-def clip_global_norm(grads, max_norm):
-    """Clip the parameter gradients of a dict by their global norm (rnnlib.clipping.clip_by_global_norm).
-
-    Inputs: grads dict name -> array (never modified; only PARAM_NAMES are used), max_norm > 0.
-    Returns: (clipped dict, norm before clipping).
-    """
-    clipped, norm = clip_by_global_norm([grads[k] for k in PARAM_NAMES], max_norm)
-    return dict(zip(PARAM_NAMES, clipped)), norm
 
 
 def adagrad_update(params, grads, memory, lr=0.1, eps=1e-8):
