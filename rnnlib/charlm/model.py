@@ -39,6 +39,7 @@ __all__ = [
     "check_params",
     "charlm_forward",
     "charlm_forward_unchecked",
+    "charlm_hidden_states",
     "check_char_indices",
     "charlm_backward",
     "adagrad_update",
@@ -141,13 +142,25 @@ def charlm_forward(params, idx, targets, h0):
     return charlm_forward_unchecked(params, idx, targets, h0)
 
 
+def charlm_hidden_states(params, idx, h0):
+    """Read characters into the RNN: embedding lookup, + b_h, then the tanh recurrence (no checks).
+
+    The one place where the character model turns characters into hidden states; charlm_forward,
+    evaluate and sampling all call it.
+    Inputs: params (charlm dict), idx (N, T) integer characters, h0 (N, H) the state before them.
+    Returns: hs (T, N, H), time-major like the scan, with hs[-1] the last state; the embedding's
+    and the scan's caches (for charlm_backward).
+    """
+    xw, embed = embedding_forward(idx.T, params["W_xh"].T)  # (T, N, H): W_xh.T[x] instead of onehot(x) @ W_xh.T
+    xw += params["b_h"]
+    hs, scan = rnn_scan_forward(xw, h0.astype(xw.dtype, copy=False), params["W_hh"])  # (T, N, H)
+    return hs, embed, scan
+
+
 def charlm_forward_unchecked(params, idx, targets, h0):
     """charlm_forward without its input checks, for a loop that validated the whole text once."""
-    W_xh, W_hh, b_h, W_hy, b_y = (params[k] for k in PARAM_NAMES)
-    xw, embed = embedding_forward(idx.T, W_xh.T)  # (T, N, H): W_xh.T[x] instead of onehot(x) @ W_xh.T
-    xw += b_h
-    hs, scan = rnn_scan_forward(xw, h0.astype(xw.dtype, copy=False), W_hh)  # (T, N, H)
-    logits, affine = affine_forward(hs, W_hy, b_y)  # (T, N, V): all positions in one matmul
+    hs, embed, scan = charlm_hidden_states(params, idx, h0)  # (T, N, H)
+    logits, affine = affine_forward(hs, params["W_hy"], params["b_y"])  # (T, N, V): all positions in one matmul
     loss_sum, dlogits = softmax_cross_entropy(logits, targets.T, reduction="sum")
     N = idx.shape[0]
     dlogits /= N  # the loss we differentiate: summed over the T steps, averaged over the N streams
@@ -195,16 +208,13 @@ def evaluate(params, data, n_streams=16, chunk=500):
     n_streams = max(1, min(check_positive_int("n_streams", n_streams), (len(data) - 1) // 2))
     streams = make_streams(data, n_streams, 1)  # (n, S + 1)
     check_char_indices("data", streams, params["W_hy"].shape[0])
-    W_xh, W_hh, b_h, W_hy, b_y = (params[k] for k in PARAM_NAMES)
-    h = np.zeros((n_streams, W_hh.shape[0]), dtype=W_hh.dtype)
+    h = np.zeros((n_streams, params["W_hh"].shape[0]), dtype=params["W_hh"].dtype)
     total, count = 0.0, 0
     for p in range(0, streams.shape[1] - 1, chunk):
         x, y = streams[:, p:p + chunk], streams[:, p + 1:p + chunk + 1]
         x = x[:, :y.shape[1]]
-        xw, _ = embedding_forward(x.T, W_xh.T)  # (chunk, n, H)
-        xw += b_h
-        hs, _ = rnn_scan_forward(xw, h, W_hh)  # (chunk, n, H)
-        logits, _ = affine_forward(hs, W_hy, b_y)
+        hs, _, _ = charlm_hidden_states(params, x, h)  # (chunk, n, H)
+        logits, _ = affine_forward(hs, params["W_hy"], params["b_y"])
         nll, _ = softmax_cross_entropy(logits, y.T, reduction="sum")
         total, count, h = total + nll, count + y.size, hs[-1]
     return total / count
