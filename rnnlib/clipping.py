@@ -15,7 +15,7 @@ import math
 
 import numpy as np
 
-from ._validate import check_array, check_positive_int
+from ._validate import check_array, check_number, check_positive_int
 
 __all__ = [
     "global_norm",
@@ -40,12 +40,6 @@ def _check_grads(grads):
         if not np.issubdtype(g.dtype, np.floating):
             raise ValueError(f"grads[{i}] must be a floating-point array; got dtype {g.dtype}")
     return arrays
-
-
-def _check_limit(name, value):
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)) or not value > 0:
-        raise ValueError(f"{name} must be a positive number; got {value!r}")
-    return float(value)
 
 
 def global_norm(grads):
@@ -73,7 +67,7 @@ def clip_by_global_norm(grads, max_norm, eps=1e-6):
         clipped, norm = clip_by_global_norm(list(grads.values()), max_norm, eps)
         return dict(zip(grads, clipped)), norm
     grads = _check_grads(grads)
-    max_norm = _check_limit("max_norm", max_norm)
+    max_norm = check_number("max_norm", max_norm, 0, low_open=True)
     norm = _norm(grads)
     coef = min(max_norm / (norm + eps), 1.0)
     return [g * coef for g in grads], norm
@@ -85,7 +79,7 @@ def clip_elementwise(grads, limit=5.0):
     Inputs: grads (list of arrays, never modified), limit (> 0). Returns: list of new arrays.
     """
     grads = _check_grads(grads)
-    limit = _check_limit("limit", limit)
+    limit = check_number("limit", limit, 0, low_open=True)
     return [np.clip(g, -limit, limit) for g in grads]
 
 
@@ -101,7 +95,7 @@ def clip_squared_norm_erratum(grad, threshold):
     Inputs: grad (any shape, never modified), threshold (> 0). Returns: new array.
     """
     grad = _check_grads([grad])[0]
-    threshold = _check_limit("threshold", threshold)
+    threshold = check_number("threshold", threshold, 0, low_open=True)
     grad_norm = np.sum(grad * grad)
     grad = grad.copy()
     if grad_norm > threshold:
@@ -177,7 +171,7 @@ def gradient_descent_path(theta0, lr, steps, max_norm=None, **kwargs):
     Returns: GradientPath. Stops with ValueError if the loss or gradient stops being finite.
     """
     theta = check_array("theta0", theta0, (2,)).astype(np.float64)
-    lr = _check_limit("lr", lr)
+    lr = check_number("lr", lr, 0, low_open=True)
     steps = check_positive_int("steps", steps)
     thetas, losses, norms = [theta.copy()], [], []
     for step in range(steps):

@@ -67,7 +67,7 @@ def test_forward_rejects_bad_input():
         charlm_forward(bad, idx, targets, h0)
     with pytest.raises(ValueError, match="^params .*missing"):
         charlm_forward({k: params[k] for k in ("W_xh", "W_hh")}, idx, targets, h0)
-    with pytest.raises(ValueError, match=r"idx must hold indices in \[0, V\) = \[0, 5\)"):
+    with pytest.raises(ValueError, match=r"^idx must hold indices in \[0, 5\)"):
         charlm_forward(params, idx + 5, targets, h0)
     with pytest.raises(ValueError, match="targets must have shape"):
         charlm_forward(params, idx, targets[:, :2], h0)

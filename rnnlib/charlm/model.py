@@ -24,7 +24,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .._validate import check_array, check_positive_int
+from .._validate import check_array, check_indices, check_positive_int
 from ..bptt import PARAM_NAMES, check_rnn_lm_params  # the same five parameters as rnnlib.bptt's model
 from ..layers import (AffineCache, EmbeddingCache, affine_backward, affine_forward, embedding_backward,
                       embedding_forward, softmax_cross_entropy)
@@ -117,9 +117,8 @@ def check_params(params):
 
 
 def check_char_indices(name, idx, V):
-    """Check that an integer array holds character codes in [0, V)."""
-    if idx.size and (idx.min() < 0 or idx.max() >= V):
-        raise ValueError(f"{name} must hold indices in [0, V) = [0, {V}); got values in [{idx.min()}, {idx.max()}]")
+    """Check that an integer array holds character codes in [0, V) (rnnlib._validate.check_indices)."""
+    return check_indices(name, idx, V)
 
 
 def charlm_forward(params, idx, targets, h0):
