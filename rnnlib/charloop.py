@@ -20,6 +20,7 @@ import numpy as np
 from .charlm import PARAM_NAMES, charlm_backward, charlm_forward, check_params, init_params
 from .clipping import clip_by_global_norm
 from .gradcheck import rel_error
+from .optim import Adagrad
 
 __all__ = ["BUGS", "LoopResult", "loop_loss_and_grads", "loop_step_backward", "loop_adagrad_update",
            "loop_train", "bug_gradient_errors", "check_step_backward", "check_adagrad_step"]
@@ -124,7 +125,7 @@ def loop_train(data, V, *, hidden_size=100, seq_length=25, lr=0.1, max_norm=5.0,
     params = init_params(V, hidden_size, rng, dtype) if params is None else params
     H = check_params(params)["H"]
     data = np.asarray(data)
-    memory = {k: np.zeros_like(params[k]) for k in PARAM_NAMES}
+    optimizer = Adagrad(params, lr=lr, eps=1e-8, eps_inside=True)  # min-char-rnn's Adagrad, in place on params
     losses, p, h, step = [], 0, np.zeros(H, dtype), 0
     start = time.perf_counter()
     while step < steps if steps is not None else (step == 0 or time.perf_counter() - start < seconds):
@@ -133,7 +134,10 @@ def loop_train(data, V, *, hidden_size=100, seq_length=25, lr=0.1, max_norm=5.0,
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # divergence is reported below
             loss, grads, h = loop_loss_and_grads(params, data[p:p + seq_length], data[p + 1:p + seq_length + 1],
                                                  h, bugs, max_norm)
-            loop_adagrad_update(params, grads, memory, lr, bugs)
+            if "update_param" in bugs:  # the catalogued mistake needs the hand-written update that makes it
+                loop_adagrad_update(params, grads, {k: s["sum"] for k, s in optimizer.state.items()}, lr, bugs)
+            else:
+                optimizer.step(grads)
         if not math.isfinite(loss) or not all(np.isfinite(params[k]).all() for k in PARAM_NAMES):
             raise FloatingPointError(f"training diverged at step {step} (bugs={sorted(bugs)}): loss {loss:.4g}, "
                                      f"all parameters finite: {all(np.isfinite(params[k]).all() for k in PARAM_NAMES)}")
