@@ -16,6 +16,7 @@ import math
 import numpy as np
 
 from ._validate import check_array, check_number, check_positive_int
+from .optim import SGD
 
 __all__ = [
     "global_norm",
@@ -174,6 +175,7 @@ def gradient_descent_path(theta0, lr, steps, max_norm=None, **kwargs):
     lr = check_number("lr", lr, 0, low_open=True)
     steps = check_positive_int("steps", steps)
     thetas, losses, norms = [theta.copy()], [], []
+    optimizer = SGD({"theta": theta}, lr)  # updates theta in place: theta -= lr * grad
     for step in range(steps):
         loss, grad = cliff_loss_and_grad(theta, **kwargs)
         if not (np.isfinite(loss) and np.all(np.isfinite(grad))):
@@ -182,7 +184,7 @@ def gradient_descent_path(theta0, lr, steps, max_norm=None, **kwargs):
         norms.append(float(np.linalg.norm(grad)))
         if max_norm is not None:
             (grad,), _ = clip_by_global_norm([grad], max_norm)
-        theta = theta - lr * grad
+        optimizer.step({"theta": grad})
         thetas.append(theta.copy())
     losses.append(cliff_loss_and_grad(theta, **kwargs)[0])
     return GradientPath(np.array(thetas), np.array(losses), np.array(norms))
