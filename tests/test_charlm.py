@@ -5,10 +5,11 @@ import numpy as np
 import pytest
 import torch
 
-from rnnlib import gradcheck, one_hot, rnn_forward, torch_rnn
+from rnnlib import gradcheck, one_hot, rnn_forward
 from rnnlib.charlm import (PARAM_NAMES, adagrad_update, charlm_backward, charlm_forward, evaluate, init_params,
                            loss_report, make_streams)
 from rnnlib.clipping import clip_by_global_norm
+from rnnlib.torch_bridge import TorchRNNLM
 
 from charlm_helpers import problem
 
@@ -21,20 +22,15 @@ def test_forward_backward_match_torch(N, T, V, H):
     loss, cache = charlm_forward(params, idx, targets, h0)
     grads = charlm_backward(cache)
 
-    rnn = torch_rnn(params["W_xh"], params["W_hh"], params["b_h"])
-    W_hy = torch.tensor(params["W_hy"], requires_grad=True)
-    b_y = torch.tensor(params["b_y"], requires_grad=True)
-    h0_t = torch.tensor(h0[None], requires_grad=True)
-    hs, _ = rnn(torch.tensor(one_hot(idx, V)), h0_t)
-    logits = hs @ W_hy.T + b_y  # (N, T, V)
-    ce = torch.nn.functional.cross_entropy(logits.reshape(-1, V), torch.tensor(targets.ravel()), reduction="none")
-    (ce.sum() / N).backward()  # summed over time, averaged over streams
-    assert loss == pytest.approx(ce.mean().item(), rel=1e-12)
-    np.testing.assert_allclose(cache.hs.transpose(1, 0, 2), hs.detach().numpy(), atol=1e-12)
-    torch_grads = {"W_xh": rnn.weight_ih_l0.grad, "W_hh": rnn.weight_hh_l0.grad, "b_h": rnn.bias_ih_l0.grad,
-                   "W_hy": W_hy.grad, "b_y": b_y.grad, "h0": h0_t.grad[0]}
-    for name, want in torch_grads.items():
-        np.testing.assert_allclose(grads[name], want.numpy(), atol=1e-10, err_msg=name)
+    ref = TorchRNNLM(params)  # torch's RNN on one-hot inputs, plus the output layer
+    h0_t = torch.tensor(h0, requires_grad=True)
+    loss_sum = ref.loss(one_hot(idx, V), targets, h0_t, reduction="sum")
+    (loss_sum / N).backward()  # summed over time, averaged over streams
+    assert loss == pytest.approx(loss_sum.item() / idx.size, rel=1e-12)
+    _, h_last = ref.logits(one_hot(idx, V), h0)
+    np.testing.assert_allclose(cache.h_last, h_last.detach().numpy(), atol=1e-12)
+    for name, want in {**ref.grads(), "h0": h0_t.grad.numpy()}.items():
+        np.testing.assert_allclose(grads[name], want, atol=1e-10, err_msg=name)
 
 
 @pytest.mark.parametrize("N,T,V,H", SHAPES[1:])
