@@ -145,3 +145,5 @@ def test_hidden_states_are_the_tanh_rnn_over_embedded_characters():
     hs, _, _ = charlm_hidden_states(params, idx, h0)
     want, _ = rnn_forward(one_hot(idx, 5), h0, params["W_xh"], params["W_hh"], params["b_h"])
     np.testing.assert_allclose(hs.transpose(1, 0, 2), want, rtol=0, atol=1e-14)
+    _, cache = charlm_forward(params, idx, targets, h0)
+    np.testing.assert_allclose(cache.h, want, rtol=0, atol=1e-14)  # the cache's batch-first view

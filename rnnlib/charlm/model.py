@@ -79,6 +79,11 @@ class CharLMCache(NamedTuple):
         return self.scan.hs
 
     @property
+    def h(self):
+        """(N, T, H) hidden states h_1 .. h_T, batch-first (a view of the time-major hs)."""
+        return self.scan.hs.transpose(1, 0, 2)
+
+    @property
     def h_last(self):
         """(N, H) hidden state after the last step: the state to carry into the next chunk."""
         return self.scan.hs[-1]
