@@ -141,7 +141,7 @@ def test_hidden_states_are_the_tanh_rnn_over_embedded_characters():
     # charlm_hidden_states reads idx through W_xh.T[x] + b_h, which must equal rnn_forward on one-hot inputs.
     from rnnlib.charlm import charlm_hidden_states
 
-    params, idx, _, h0 = problem(N=3, T=4, V=5, H=2, seed=4)
+    params, idx, targets, h0 = problem(N=3, T=4, V=5, H=2, seed=4)
     hs, _, _ = charlm_hidden_states(params, idx, h0)
     want, _ = rnn_forward(one_hot(idx, 5), h0, params["W_xh"], params["W_hh"], params["b_h"])
     np.testing.assert_allclose(hs.transpose(1, 0, 2), want, rtol=0, atol=1e-14)
