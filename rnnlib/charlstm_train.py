@@ -23,7 +23,7 @@ import numpy as np
 import torch
 
 from ._validate import check_positive_int
-from .charlstm import CharLSTM, _as_index_tensor, evaluate_nats
+from .charlstm import CharLSTM, as_index_tensor, evaluate_nats
 from .progress import progress
 
 __all__ = ["TrainResult", "lr_at", "short_run", "train_charlstm"]
@@ -83,7 +83,7 @@ def train_charlstm(train_data, val_data, V, *, hidden=192, layers=1, embed=64, s
     """
     start, cpu_start = time.perf_counter() - float(elapsed_before), time.process_time()
     V = check_positive_int("V", V)
-    train, val = _as_index_tensor("train_data", train_data, V), _as_index_tensor("val_data", val_data, V)
+    train, val = as_index_tensor("train_data", train_data, V), as_index_tensor("val_data", val_data, V)
     N, T = check_positive_int("batch_size", batch_size), check_positive_int("seq_length", seq_length)
     if (steps is None) == (seconds is None):
         raise ValueError(f"give exactly one budget: steps or seconds; got steps={steps!r}, seconds={seconds!r}")
