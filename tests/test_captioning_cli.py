@@ -1,0 +1,76 @@
+"""Tests for the captioning command line (python -m rnnlib.captioning): help, tiny runs by steps, bad input."""
+import os
+import subprocess
+import sys
+
+import pytest
+
+from rnnlib.caption_train import load_checkpoint
+from rnnlib.captioning import main
+
+PROG = "python -m rnnlib.captioning"
+
+
+def _fields(line):
+    return dict(item.split("=") for item in line.split())
+
+
+def test_help_lists_the_commands(capsys):
+    assert main(["--help"]) == 0
+    out = capsys.readouterr().out
+    assert all(command in out for command in ("train", "evaluate", "sweep"))
+    assert main(["train", "--help"]) == 0
+    assert "--steps" in capsys.readouterr().out
+
+
+def test_tiny_train_then_evaluate(tmp_path, capsys):
+    path = tmp_path / "tiny.pt"
+    args = ["train", "--model", "showtell", "--steps", "3", "--train-size", "40", "--batch-size", "8", "--save", str(path)]
+    assert main(args) == 0
+    out = capsys.readouterr().out.strip().splitlines()
+    fields = _fields(out[-1])
+    assert list(fields) == ["model", "seed", "steps", "final_loss", "seconds"]
+    assert fields["model"] == "showtell" and fields["steps"] == "3" and fields["seed"] == "0"
+    assert 1.0 < float(fields["final_loss"]) < 4.0  # 3 steps: near ln(V) = ln(27) = 3.3, far from trained
+    assert out[-2].startswith(f"saved {path}")
+    model, meta = load_checkpoint(path)
+    assert meta["steps"] == 3 and meta["kind"] == "showtell"
+
+    assert main(["evaluate", str(path), "--n", "12"]) == 0
+    out = capsys.readouterr().out.strip().splitlines()
+    assert out[0].startswith(f"{path} test: BLEU-4") and out[0].endswith("NOT MET")  # 3 steps meet nothing
+    assert out[-1] == "targets_met=0/1"
+
+
+def test_tiny_sweep_prints_median_and_spread(capsys):
+    args = ["sweep", "--model", "attention", "--seeds", "0", "1", "--steps", "2", "--train-size", "20", "--n", "8"]
+    assert main(args) == 0
+    out = capsys.readouterr().out.strip().splitlines()
+    assert sum(line.startswith("attention seed ") for line in out) == 4  # 2 seeds x 2 splits
+    assert "attention test, 2 seeds, 2 steps: median [min, max]" in out
+    assert out[-1] == "targets_met=0/2"
+
+
+@pytest.mark.parametrize("argv,message", [
+    (["train", "--model", "showtell", "--steps", "0"], "argument --steps: must be a positive integer; got '0'"),
+    (["train", "--model", "showtell", "--lr", "-1"], "argument --lr: must be a positive number; got '-1'"),
+    (["train", "--model", "showtell", "--seed", "-3"], "argument --seed: must be a non-negative integer; got '-3'"),
+    (["train", "--model", "lstm"], "argument --model: invalid choice: 'lstm'"),
+    (["train", "--model", "showtell", "--save", "no/such/folder/x.pt"], "--save must be a path in an existing folder"),
+    (["evaluate", "missing.pt"], "checkpoint 'missing.pt' not found"),
+    (["evaluate", "x.pt", "--n", "zero"], "argument --n: must be a positive integer; got 'zero'"),
+    (["sweep", "--model", "attention", "--seeds"], "argument --seeds: expected at least one argument"),
+    (["fly"], "invalid choice: 'fly'"),
+])
+def test_bad_input_is_one_line_and_exit_code_2(capsys, argv, message):
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"{PROG}") and message in err
+    assert "\n" not in err and "Traceback" not in err
+
+
+def test_python_dash_m_entry_point():
+    bad = subprocess.run([sys.executable, "-m", "rnnlib.captioning", "evaluate", "missing.pt"],
+                         capture_output=True, text=True, env=dict(os.environ, TQDM_DISABLE="1"))
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr
+    assert bad.stderr.strip() == f"{PROG}: error: checkpoint 'missing.pt' not found (train one with: {PROG} train --model ... --save PATH)"
