@@ -143,9 +143,14 @@ def cmd_evaluate(args):
 
 
 def cmd_sweep(args):
+    if args.save_dir and not os.path.isdir(args.save_dir):
+        raise ValueError(f"--save-dir must be an existing folder; got {args.save_dir!r}")
     splits, results = _splits(args.n), {s: [] for s in ("test", "compositional")}
     for seed in args.seeds:
         model, meta = train_model(args.model, seed, args.steps, train_size=args.train_size, show_progress=False)
+        if args.save_dir:  # the bytes of `train --model M --seed S --steps N --save .../caption_M.pt` on this machine
+            os.makedirs(os.path.join(args.save_dir, f"seed{seed}"), exist_ok=True)  # torch.save records the file's name
+            save_checkpoint(model, args.model, os.path.join(args.save_dir, f"seed{seed}", f"caption_{args.model}.pt"), meta)
         for split, data in splits.items():
             scores, _ = evaluate(model, data)
             results[split].append(scores)
@@ -175,11 +180,12 @@ def build_parser():
     ev.add_argument("--method", choices=("greedy", "beam"), default="greedy")
     ev.add_argument("--beam-width", type=_positive_int, default=3)
     ev.add_argument("--n", type=_positive_int, default=1000, help="scenes per split")
-    sw = sub.add_parser("sweep", help="train several seeds (nothing saved); median and spread")
+    sw = sub.add_parser("sweep", help="train several seeds; median and spread of the scores")
     sw.add_argument("--model", choices=sorted(MODELS), required=True)
     sw.add_argument("--seeds", type=_seed, nargs="+", default=[0, 1, 2])
     sw.add_argument("--steps", type=_positive_int, default=DEFAULTS["steps"])
     sw.add_argument("--train-size", type=_positive_int, default=DEFAULTS["train_size"])
+    sw.add_argument("--save-dir", help="also save each seed's checkpoint there (seedS/caption_MODEL.pt)")
     sw.add_argument("--n", type=_positive_int, default=1000, help="scenes per split")
     return parser
 

@@ -42,9 +42,13 @@ def test_tiny_train_then_evaluate(tmp_path, capsys):
     assert out[-1] == "targets_met=0/1"
 
 
-def test_tiny_sweep_prints_median_and_spread(capsys):
-    args = ["sweep", "--model", "attention", "--seeds", "0", "1", "--steps", "2", "--train-size", "20", "--n", "8"]
+def test_tiny_sweep_prints_median_and_spread(tmp_path, capsys):
+    args = ["sweep", "--model", "attention", "--seeds", "0", "1", "--steps", "2", "--train-size", "20", "--n", "8",
+            "--save-dir", str(tmp_path)]
     assert main(args) == 0
+    assert sorted(str(p.relative_to(tmp_path)) for p in tmp_path.glob("*/*")) == [
+        "seed0/caption_attention.pt", "seed1/caption_attention.pt"]
+    assert load_checkpoint(tmp_path / "seed1" / "caption_attention.pt")[1]["seed"] == 1
     out = capsys.readouterr().out.strip().splitlines()
     assert sum(line.startswith("attention seed ") for line in out) == 4  # 2 seeds x 2 splits
     assert "attention test, 2 seeds, 2 steps: median [min, max]" in out
@@ -60,6 +64,7 @@ def test_tiny_sweep_prints_median_and_spread(capsys):
     (["evaluate", "missing.pt"], "checkpoint 'missing.pt' not found"),
     (["evaluate", "x.pt", "--n", "zero"], "argument --n: must be a positive integer; got 'zero'"),
     (["sweep", "--model", "attention", "--seeds"], "argument --seeds: expected at least one argument"),
+    (["sweep", "--model", "attention", "--save-dir", "no/such/folder"], "--save-dir must be an existing folder"),
     (["fly"], "invalid choice: 'fly'"),
 ])
 def test_bad_input_is_one_line_and_exit_code_2(capsys, argv, message):
@@ -74,3 +79,12 @@ def test_python_dash_m_entry_point():
                          capture_output=True, text=True, env=dict(os.environ, TQDM_DISABLE="1"))
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
     assert bad.stderr.strip() == f"{PROG}: error: checkpoint 'missing.pt' not found (train one with: {PROG} train --model ... --save PATH)"
+
+
+def test_sweep_saves_the_bytes_that_train_saves(tmp_path, capsys):
+    """PROVENANCE names `train --seed S`; a sweep's checkpoint for seed S is the same file, byte for byte."""
+    small = ["--steps", "2", "--train-size", "20"]
+    assert main(["train", "--model", "showtell", "--seed", "1", *small, "--save", str(tmp_path / "caption_showtell.pt")]) == 0
+    assert main(["sweep", "--model", "showtell", "--seeds", "1", *small, "--n", "4", "--save-dir", str(tmp_path)]) == 0
+    capsys.readouterr()
+    assert (tmp_path / "caption_showtell.pt").read_bytes() == (tmp_path / "seed1" / "caption_showtell.pt").read_bytes()
