@@ -1,8 +1,13 @@
 """Command line for the caption-world captioners: train, evaluate (printing the targets), sweep seeds.
 
-    python -m rnnlib.captioning train --model attention --seed 0 --save assets/caption_attention.pt
-    python -m rnnlib.captioning evaluate assets/caption_showtell.pt assets/caption_attention.pt
-    python -m rnnlib.captioning sweep --model showtell --seeds 0 1 2
+    python -m rnnlib.captioning train --model showtell --seed 0 --steps 2000 --save assets/caption_showtell.pt
+    python -m rnnlib.captioning train --model attention --seed 0 --steps 2000 --save assets/caption_attention.pt
+    python -m rnnlib.captioning evaluate assets/caption_showtell.pt assets/caption_attention.pt [--method beam]
+    python -m rnnlib.captioning sweep --model showtell --seeds 0 1 2 --steps 2000 [--save-dir DIR]
+
+Each command ends with one line of key=value fields: train `model=... seed=... steps=... final_loss=... seconds=...`,
+evaluate and sweep `targets_met=K/M` (how many models or seeds meet the test-split targets). Exit codes follow
+rnnlib.cli.run_command: 0 done (met or not), 2 bad input with a one-line message on stderr.
 
 Targets (issue 11): on the in-distribution test split BLEU-4 >= 0.8 and every per-attribute accuracy
 (colour, shape, size, relation) >= 95%; on the compositional split the gap between the models is

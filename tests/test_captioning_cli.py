@@ -88,3 +88,21 @@ def test_sweep_saves_the_bytes_that_train_saves(tmp_path, capsys):
     assert main(["sweep", "--model", "showtell", "--seeds", "1", *small, "--n", "4", "--save-dir", str(tmp_path)]) == 0
     capsys.readouterr()
     assert (tmp_path / "caption_showtell.pt").read_bytes() == (tmp_path / "seed1" / "caption_showtell.pt").read_bytes()
+
+
+@pytest.mark.parametrize("kind", ["showtell", "attention"])
+def test_shipped_checkpoints_match_their_provenance(kind):
+    import hashlib
+    import re
+
+    from rnnlib.paths import asset_path
+
+    path = asset_path(f"caption_{kind}.pt")
+    row = next(line for line in asset_path("PROVENANCE.md").read_text().splitlines()
+               if line.startswith(f"| `caption_{kind}.pt`"))
+    command, size, digest = re.match(r"\| `[^`]+` \| `([^`]+)` \| ([\d,]+) \| `([0-9a-f]{64})` \|", row).groups()
+    data = path.read_bytes()
+    assert hashlib.sha256(data).hexdigest() == digest and len(data) == int(size.replace(",", ""))
+    assert len(data) < 2_000_000  # small enough to ship
+    model, meta = load_checkpoint(path)  # torch.load(weights_only=True)
+    assert f"--model {kind} --seed {meta['seed']} --steps {meta['steps']} " in command
