@@ -18,6 +18,7 @@ from .rnn import rnn_forward
 
 __all__ = [
     "NONLINEARITIES",
+    "rounded",
     "STRUCTURES",
     "random_orthogonal",
     "matrix_with_singular_values",
@@ -189,7 +190,7 @@ def gradient_norm_curve(sigma_max, nonlinearity="tanh", structure="normal", H=32
     return jacobian_norms(h, W_hh, nonlinearity)
 
 
-def _rounded(value, digits=3):
+def rounded(value, digits=3):
     """value with this many decimals and no negative zero: -0.0001 prints as 0.000, not -0.000."""
     return f"{round(float(value), digits) + 0.0:.{digits}f}"
 
@@ -207,7 +208,7 @@ def draw_gradient_decay(ax, sigma_max, nonlinearity="tanh", structure="normal", 
     ax.semilogy(k, float(sigma_max) ** k, "k--", label=r"bound $\sigma_{max}^k$")
     slope = fit_log_slope(np.maximum(norms, 1e-300))
     ax.set_title(f"{structure}, {nonlinearity}, σ_max={sigma_max:.2f}: "
-                 f"slope {_rounded(slope)} vs log σ_max {_rounded(np.log(sigma_max))}")
+                 f"slope {rounded(slope)} vs log σ_max {rounded(np.log(sigma_max))}")
     ax.set_xlabel("distance T − t")
     ax.set_ylabel(r"$\|\partial h_T / \partial h_t\|_2$")
     ax.legend(loc="best")  # the corner the curves leave free (lower left is covered when they grow)

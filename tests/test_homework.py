@@ -127,7 +127,7 @@ def test_each_exercise_is_graded_on_its_own():
 
 
 def test_collect_submissions_and_failure_statuses(tmp_path):
-    from rnnlib.homework.grade import _failure, collect_submissions, grade
+    from rnnlib.homework.grade import failure_status, collect_submissions, grade
 
     (tmp_path / "bob").mkdir()
     for name in ("a.ipynb", "b.ipynb"):
@@ -136,10 +136,10 @@ def test_collect_submissions_and_failure_statuses(tmp_path):
     (tmp_path / "notes.txt").write_text("not a submission")
     assert collect_submissions(tmp_path) == [
         ("bob", None, "the folder holds 2 notebooks, expected 1"), ("carol_x", tmp_path / "carol x.ipynb", "")]
-    assert _failure({"error": "nbclient.exceptions.DeadKernelError: Kernel died"})[0] == "crashed"
-    assert _failure({"log": "the kernel became unresponsive"})[0] == "timed out"
-    assert _failure({"log": "nbclient.exceptions.CellTimeoutError: A cell timed out"})[0] == "timed out"
-    assert _failure({"error": "KeyError: 'x'"}) == ("crashed", "nbgrader failed: KeyError: 'x'")
+    assert failure_status({"error": "nbclient.exceptions.DeadKernelError: Kernel died"})[0] == "crashed"
+    assert failure_status({"log": "the kernel became unresponsive"})[0] == "timed out"
+    assert failure_status({"log": "nbclient.exceptions.CellTimeoutError: A cell timed out"})[0] == "timed out"
+    assert failure_status({"error": "KeyError: 'x'"}) == ("crashed", "nbgrader failed: KeyError: 'x'")
     with pytest.raises(ValueError, match="submissions must be a folder"):
         collect_submissions(tmp_path / "carol x.ipynb")
     with pytest.raises(ValueError, match="timeout must be a positive number of seconds; got 0"):

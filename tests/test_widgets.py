@@ -14,7 +14,7 @@ import pytest
 pytest.importorskip("ipywidgets")
 
 from rnnlib import jacobians, widgets  # noqa: E402
-from rnnlib.jacobians import _rounded  # noqa: E402
+from rnnlib.jacobians import rounded  # noqa: E402
 
 import refresh_notebooks  # noqa: E402
 
@@ -115,8 +115,8 @@ def test_the_picture_always_shows_the_controls_current_step():
 @pytest.mark.parametrize("value, expected", [(-0.0001, "0.000"), (-0.0004999, "0.000"), (0.0, "0.000"),
                                              (-0.0006, "-0.001"), (0.1234, "0.123"), (-2.4376, "-2.438")])
 def test_rounded_prints_no_negative_zero(value, expected):
-    assert _rounded(value) == expected
-    assert _rounded(np.float64(value)) == expected
+    assert rounded(value) == expected
+    assert rounded(np.float64(value)) == expected
 
 
 def test_gradient_decay_title_has_no_negative_zero():

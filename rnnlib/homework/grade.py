@@ -22,7 +22,7 @@ import nbformat
 from .release import course, grade_source, nbgrader_metadata
 from .spec import get_homework
 
-__all__ = ["grade", "collect_submissions", "STATUSES"]
+__all__ = ["grade", "collect_submissions", "failure_status", "STATUSES"]
 
 STATUSES = ("graded", "timed out", "could not be read", "crashed")
 TIMEOUT_NAMES = ("CellTimeoutError", "TimeoutError")
@@ -105,7 +105,7 @@ def _error_lines(nb, homework):
     return timeouts, failed
 
 
-def _failure(result):
+def failure_status(result):
     """(status, reason) of an autograde run that did not finish."""
     text = (result.get("error") or "") + "\n" + (result.get("log") or "")
     if "DeadKernelError" in text or "Kernel died" in text:
@@ -130,7 +130,7 @@ def _grade_one(api, root, homework, student, path):
     result = api.autograde(homework.assignment, student)
     graded = root / "autograded" / student / homework.assignment / homework.path.name
     if not result["success"] or not graded.exists():
-        status, reason = _failure(result)
+        status, reason = failure_status(result)
         return status, None, reason
     with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
         notebook = gb.find_submission_notebook(homework.path.stem, homework.assignment, student)
