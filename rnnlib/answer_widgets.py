@@ -28,13 +28,24 @@ def _paths_plot(ax, paths, styles):
         ax.plot(p[:, 0], p[:, 1], style, ms=3, label=label)
 
 
+def _yours_and_rnnlibs(name, compute, fn, reference, *args):
+    """(yours, rnnlib's, None): compute(fn, *args) and compute(reference, *args); (None, None, message) if fn fails."""
+    mine, failed = ae.attempt(name, compute, fn, *args)
+    return (None, None, failed) if failed else (mine, compute(reference, *args), None)
+
+
+def _verdict(subject, gap, tail="", plural=False):
+    """'your <subject> matches (or differs from) rnnlib's (largest gap ...)'."""
+    verb = ("match" if gap < 1e-8 else "differ from") if plural else ("matches" if gap < 1e-8 else "differs from")
+    return f"your {subject} {verb} rnnlib's (largest gap {gap:.2g}{tail})"
+
+
 # --- 02 --------------------------------------------------------------------------------------------
 def adagrad_panel(fn, lr, fig, steps=60):
     """Your adagrad_step (fn) vs rnnlib's and plain gradient descent on the bowl 0.5*(w1² + 20 w2²), at this lr."""
-    mine, failed = ae.attempt("adagrad_step", ae.adagrad_path, fn, lr, steps)
+    mine, ref, failed = _yours_and_rnnlibs("adagrad_step", ae.adagrad_path, fn, ae.reference_adagrad_step, lr, steps)
     if failed:
         return False, failed
-    ref = ae.adagrad_path(ae.reference_adagrad_step, lr, steps)
     gd = [np.array([-3.0, 1.0])]
     for _ in range(steps):  # plain gradient descent, stopped once it leaves the picture
         gd.append(gd[-1] - lr * ae.BOWL * gd[-1])
@@ -52,16 +63,16 @@ def adagrad_panel(fn, lr, fig, steps=60):
     right.set_xlabel("step"), right.set_title("loss"), right.legend(fontsize=7)
     fig.tight_layout()
     gap = np.abs(mine - ref).max()
-    return True, f"your path {'matches' if gap < 1e-8 else 'differs from'} rnnlib's (largest gap {gap:.2g})"
+    return True, _verdict("path", gap)
 
 
 # --- 03 --------------------------------------------------------------------------------------------
 def gradient_norms_panel(fn, sigma, fig):
     """||dL/da_t|| per step from your my_rnn_backward (fn) vs rnnlib's, the loss on the last step only."""
-    mine, failed = ae.attempt("my_rnn_backward", ae.gradient_norms_per_step, fn, sigma)
+    mine, ref, failed = _yours_and_rnnlibs("my_rnn_backward", ae.gradient_norms_per_step, fn,
+                                           ae.reference_rnn_backward, sigma)
     if failed:
         return False, failed
-    ref = ae.gradient_norms_per_step(ae.reference_rnn_backward, sigma)
     ax = fig.subplots()
     steps = np.arange(1, len(ref) + 1)
     ax.semilogy(steps, np.maximum(mine, 1e-30), "o-", ms=3, label="your my_rnn_backward")
@@ -70,16 +81,15 @@ def gradient_norms_panel(fn, sigma, fig):
     ax.set_title(f"the gradient reaching each step, W_hh = {sigma:.2f} · orthogonal"), ax.legend(fontsize=8)
     fig.tight_layout()
     gap = float(np.abs(mine - ref).max() / max(ref.max(), 1e-300))
-    return True, f"your norms {'match' if gap < 1e-8 else 'differ from'} rnnlib's (largest gap {gap:.2g} of the largest norm)"
+    return True, _verdict("norms", gap, " of the largest norm", plural=True)
 
 
 # --- 04 --------------------------------------------------------------------------------------------
 def cliff_panel(fn, max_norm, fig):
     """Gradient descent down notebook 04's cliff, clipped by your clip_by_norm (fn) and by rnnlib's, at max_norm."""
-    mine, failed = ae.attempt("clip_by_norm", ae.clipped_descent, fn, max_norm)
+    mine, ref, failed = _yours_and_rnnlibs("clip_by_norm", ae.clipped_descent, fn, ae.reference_clip, max_norm)
     if failed:
         return False, failed
-    ref = ae.clipped_descent(ae.reference_clip, max_norm)
     from .clipping import one_unit_rnn_forward
 
     w, b = np.meshgrid(np.linspace(0, 4, 81), np.linspace(-2, 2, 81))
@@ -179,10 +189,9 @@ def beam_report(fn, beam_width):
     """(ok, text): the beams your beam_step (fn) keeps on the toy bigram model next to rnnlib's, or the failure."""
     from .caption_homework import reference_beam_step
 
-    mine, failed = ae.attempt("beam_step", ae.toy_beam_search, fn, beam_width)
+    mine, ref, failed = _yours_and_rnnlibs("beam_step", ae.toy_beam_search, fn, reference_beam_step, beam_width)
     if failed:
         return False, failed
-    ref = ae.toy_beam_search(reference_beam_step, beam_width)
     best_words, best_lp = ae.exhaustive_best()
     name = lambda words: " ".join(ae.TOY_WORDS[w] for w in words)  # noqa: E731
     lines = [f"after '{ae.TOY_WORDS[0]}', 4 words, beam width {beam_width}", "",

@@ -16,8 +16,6 @@ seed and CPU reproduce a checkpoint; other CPUs may differ in the last bits of f
 """
 from __future__ import annotations
 
-import argparse
-import math
 import os
 import statistics
 import sys
@@ -29,7 +27,7 @@ from .caption_eval import ATTRIBUTES, evaluate
 from .caption_models import MODELS, build_model
 from .caption_train import load_checkpoint, save_checkpoint, train_captioner
 from .captionworld import CaptionVocab, make_split
-from .cli import run_command
+from .cli import number, one_line_parser, run_command
 
 __all__ = ["main", "train_model", "score_table", "TARGET_BLEU4", "TARGET_ATTRIBUTE"]
 
@@ -71,41 +69,6 @@ def _targets(scores):
 
 def _splits(n):
     return {s: make_split(s, n=n) for s in ("test", "compositional")}
-
-
-def _positive_int(text):
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be a positive integer; got {text!r}")
-    return value
-
-
-def _seed(text):
-    try:
-        value = int(text)
-    except ValueError:
-        value = -1
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be a non-negative integer; got {text!r}")
-    return value
-
-
-def _positive_float(text):
-    try:
-        value = float(text)
-    except ValueError:
-        value = float("nan")
-    if not (math.isfinite(value) and value > 0):
-        raise argparse.ArgumentTypeError(f"must be a positive number; got {text!r}")
-    return value
-
-
-class _OneLineParser(argparse.ArgumentParser):
-    def error(self, message):  # argparse prints usage + error; we print one line
-        self.exit(2, f"{PROG}: error: {message} (see --help)\n")
 
 
 def _check_file(path):
@@ -170,28 +133,28 @@ def cmd_sweep(args):
 
 
 def build_parser():
-    parser = _OneLineParser(prog=PROG, description=__doc__.split("\n\n")[0])
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_OneLineParser)
+    parser, parser_class = one_line_parser(PROG, description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=parser_class)
     tr = sub.add_parser("train", help="train one captioner and save a checkpoint")
     tr.add_argument("--model", choices=sorted(MODELS), required=True)
-    tr.add_argument("--seed", type=_seed, default=0)
-    tr.add_argument("--steps", type=_positive_int, default=DEFAULTS["steps"])
-    tr.add_argument("--batch-size", type=_positive_int, default=DEFAULTS["batch_size"])
-    tr.add_argument("--lr", type=_positive_float, default=DEFAULTS["lr"])
-    tr.add_argument("--train-size", type=_positive_int, default=DEFAULTS["train_size"])
+    tr.add_argument("--seed", type=number(int, allow_zero=True), default=0)
+    tr.add_argument("--steps", type=number(int), default=DEFAULTS["steps"])
+    tr.add_argument("--batch-size", type=number(int), default=DEFAULTS["batch_size"])
+    tr.add_argument("--lr", type=number(float), default=DEFAULTS["lr"])
+    tr.add_argument("--train-size", type=number(int), default=DEFAULTS["train_size"])
     tr.add_argument("--save", help="checkpoint path, e.g. assets/caption_attention.pt")
     ev = sub.add_parser("evaluate", help="BLEU and per-attribute accuracy on test and compositional splits")
     ev.add_argument("checkpoints", nargs="+")
     ev.add_argument("--method", choices=("greedy", "beam"), default="greedy")
-    ev.add_argument("--beam-width", type=_positive_int, default=3)
-    ev.add_argument("--n", type=_positive_int, default=1000, help="scenes per split")
+    ev.add_argument("--beam-width", type=number(int), default=3)
+    ev.add_argument("--n", type=number(int), default=1000, help="scenes per split")
     sw = sub.add_parser("sweep", help="train several seeds; median and spread of the scores")
     sw.add_argument("--model", choices=sorted(MODELS), required=True)
-    sw.add_argument("--seeds", type=_seed, nargs="+", default=[0, 1, 2])
-    sw.add_argument("--steps", type=_positive_int, default=DEFAULTS["steps"])
-    sw.add_argument("--train-size", type=_positive_int, default=DEFAULTS["train_size"])
+    sw.add_argument("--seeds", type=number(int, allow_zero=True), nargs="+", default=[0, 1, 2])
+    sw.add_argument("--steps", type=number(int), default=DEFAULTS["steps"])
+    sw.add_argument("--train-size", type=number(int), default=DEFAULTS["train_size"])
     sw.add_argument("--save-dir", help="also save each seed's checkpoint there (seedS/caption_MODEL.pt)")
-    sw.add_argument("--n", type=_positive_int, default=1000, help="scenes per split")
+    sw.add_argument("--n", type=number(int), default=1000, help="scenes per split")
     return parser
 
 

@@ -32,43 +32,13 @@ import sys
 import torch
 
 from .charlstm import sample, save_checkpoint
-from .cli import run_command, write_above_bar
+from .cli import fraction, number, one_line_parser, run_command, write_above_bar
 from .charlstm_train import train_charlstm
 from .text import Vocabulary, load_text, train_val_split
 
 __all__ = ["build_parser", "main"]
 
 PROG = "python -m rnnlib.charlstm"
-
-
-class _OneLineParser(argparse.ArgumentParser):
-    def error(self, message):  # one line instead of usage + error
-        self.exit(2, f"{PROG}: error: {message} (see --help)\n")
-
-
-def _number(kind, allow_zero=False):
-    def parse(text):
-        try:
-            value = kind(text)
-        except ValueError:
-            value = None
-        if value is None or not math.isfinite(value) or value < 0 or (value == 0 and not allow_zero):
-            what = "a non-negative" if allow_zero else "a positive"
-            raise argparse.ArgumentTypeError(f"must be {what} {'integer' if kind is int else 'number'}; got {text!r}")
-        return value
-    return parse
-
-
-def _fraction(top, closed=True):
-    def parse(text):
-        try:
-            value = float(text)
-        except ValueError:
-            value = None
-        if value is None or not (0 <= value <= top) or (value == top and not closed):
-            raise argparse.ArgumentTypeError(f"must be a number in [0, {top:g}{']' if closed else ')'}; got {text!r}")
-        return value
-    return parse
 
 
 def _finite(text):
@@ -94,33 +64,33 @@ def _seconds_since_process_start():
 
 
 def build_parser():
-    p = _OneLineParser(prog=PROG, description="Train a character-level LSTM (torch, CPU) on a text file; "
+    p, _ = one_line_parser(PROG, description="Train a character-level LSTM (torch, CPU) on a text file; "
                                               "the last 10%% is validation.")
     p.add_argument("--text", required=True, help="UTF-8 text file to learn from")
     budget = p.add_mutually_exclusive_group()
-    budget.add_argument("--seconds", type=_number(float), help="wall-clock budget, final evaluation included (default 100)")
-    budget.add_argument("--steps", type=_number(int), help="number of updates (reproducible)")
-    p.add_argument("--seed", type=_number(int, allow_zero=True), default=0, help="seed for weights and batches (default 0)")
-    p.add_argument("--hidden", type=_number(int), default=256, help="LSTM units per layer H (default 256)")
-    p.add_argument("--layers", type=_number(int), default=1, help="stacked LSTM layers (default 1)")
-    p.add_argument("--embed", type=_number(int), default=64, help="embedding size D (default 64)")
-    p.add_argument("--seq-length", type=_number(int), default=50, help="BPTT steps T per chunk (default 50)")
-    p.add_argument("--batch-size", type=_number(int), default=32, help="parallel streams N (default 32)")
-    p.add_argument("--lr", type=_number(float), default=4e-3, help="Adam peak learning rate (default 0.004)")
-    p.add_argument("--warmup", type=_fraction(1.0, closed=False), default=0.02,
+    budget.add_argument("--seconds", type=number(float), help="wall-clock budget, final evaluation included (default 100)")
+    budget.add_argument("--steps", type=number(int), help="number of updates (reproducible)")
+    p.add_argument("--seed", type=number(int, allow_zero=True), default=0, help="seed for weights and batches (default 0)")
+    p.add_argument("--hidden", type=number(int), default=256, help="LSTM units per layer H (default 256)")
+    p.add_argument("--layers", type=number(int), default=1, help="stacked LSTM layers (default 1)")
+    p.add_argument("--embed", type=number(int), default=64, help="embedding size D (default 64)")
+    p.add_argument("--seq-length", type=number(int), default=50, help="BPTT steps T per chunk (default 50)")
+    p.add_argument("--batch-size", type=number(int), default=32, help="parallel streams N (default 32)")
+    p.add_argument("--lr", type=number(float), default=4e-3, help="Adam peak learning rate (default 0.004)")
+    p.add_argument("--warmup", type=fraction(1.0, closed=False), default=0.02,
                    help="fraction of the budget for the linear warm-up (default 0.02)")
-    p.add_argument("--floor", type=_fraction(1.0), default=0.1,
+    p.add_argument("--floor", type=fraction(1.0), default=0.1,
                    help="the cosine ends at floor x lr (default 0.1)")
     p.add_argument("--forget-bias", type=_finite, default=None,
                    help="initial forget-gate bias (default: torch's uniform init)")
-    p.add_argument("--eval-every", type=_number(int), default=100, help="updates between evaluations (default 100)")
-    p.add_argument("--eval-chars", type=_number(int), default=10000,
+    p.add_argument("--eval-every", type=number(int), default=100, help="updates between evaluations (default 100)")
+    p.add_argument("--eval-chars", type=number(int), default=10000,
                    help="validation characters read at each evaluation during training (default 10000; "
                         "the final line always reads all of the last 10%%)")
     p.add_argument("--save", default=None, help="write the trained model here (float16 checkpoint)")
-    p.add_argument("--sample", type=_number(int, allow_zero=True), default=0,
+    p.add_argument("--sample", type=number(int, allow_zero=True), default=0,
                    help="characters to sample at the end (temperature 0.8), 0 for none (default 0)")
-    p.add_argument("--threads", type=_number(int), default=2, help="torch CPU threads (default 2)")
+    p.add_argument("--threads", type=number(int), default=2, help="torch CPU threads (default 2)")
     return p
 
 

@@ -16,13 +16,12 @@ a diverging run with exit code 1.
 """
 from __future__ import annotations
 
-import argparse
 import math
 import sys
 
 import numpy as np
 
-from ..cli import run_command, write_above_bar
+from ..cli import number, one_line_parser, run_command, write_above_bar
 from ..text import Vocabulary, load_text, train_val_split
 from .model import evaluate, loss_report
 from .sampling import sample
@@ -33,47 +32,22 @@ __all__ = ["main", "build_parser"]
 PROG = "python -m rnnlib.charlm"
 
 
-class _OneLineParser(argparse.ArgumentParser):
-    def error(self, message):  # argparse prints usage + error; we print one line
-        self.exit(2, f"{PROG}: error: {message} (see --help)\n")
-
-
-def _positive_int(text):
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a positive integer; got {text!r}") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be a positive integer; got {text!r}")
-    return value
-
-
-def _positive_float(text):
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a positive number; got {text!r}") from None
-    if not (math.isfinite(value) and value > 0):
-        raise argparse.ArgumentTypeError(f"must be a positive number; got {text!r}")
-    return value
-
-
 def build_parser():
-    p = _OneLineParser(prog=PROG, description="Train a character-level RNN (min-char-rnn done right) on a text file.")
+    p, _ = one_line_parser(PROG, description="Train a character-level RNN (min-char-rnn done right) on a text file.")
     p.add_argument("--text", required=True, help="UTF-8 text file to learn from")
-    p.add_argument("--hidden", type=_positive_int, default=100, help="hidden units H (default 100)")
-    p.add_argument("--seq-length", type=_positive_int, default=25, help="BPTT steps T per chunk (default 25)")
-    p.add_argument("--batch-size", type=_positive_int, default=32, help="parallel streams N (default 32)")
+    p.add_argument("--hidden", type=number(int), default=100, help="hidden units H (default 100)")
+    p.add_argument("--seq-length", type=number(int), default=25, help="BPTT steps T per chunk (default 25)")
+    p.add_argument("--batch-size", type=number(int), default=32, help="parallel streams N (default 32)")
     budget = p.add_mutually_exclusive_group()
-    budget.add_argument("--seconds", type=_positive_float, help="wall-clock budget (default 60 s)")
-    budget.add_argument("--steps", type=_positive_int, help="number of updates (reproducible)")
+    budget.add_argument("--seconds", type=number(float), help="wall-clock budget (default 60 s)")
+    budget.add_argument("--steps", type=number(int), help="number of updates (reproducible)")
     p.add_argument("--sample", type=int, default=300, help="characters per sample, 0 for none (default 300)")
     p.add_argument("--seed", type=int, default=0, help="random seed for weights and samples (default 0)")
-    p.add_argument("--lr", type=_positive_float, default=0.1, help="Adagrad learning rate (default 0.1)")
-    p.add_argument("--max-norm", type=_positive_float, default=5.0, help="global-norm clip (default 5)")
+    p.add_argument("--lr", type=number(float), default=0.1, help="Adagrad learning rate (default 0.1)")
+    p.add_argument("--max-norm", type=number(float), default=5.0, help="global-norm clip (default 5)")
     p.add_argument("--temperature", type=float, default=1.0, help="sampling temperature > 0 (default 1)")
     p.add_argument("--seed-text", default=None, help="text to start samples with (default: the text's first character)")
-    p.add_argument("--eval-every", type=_positive_int, default=200, help="steps between evaluations/samples")
+    p.add_argument("--eval-every", type=number(int), default=200, help="steps between evaluations/samples")
     return p
 
 
