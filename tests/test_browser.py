@@ -13,6 +13,7 @@ import base64
 import os
 import re
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -79,10 +80,17 @@ TESTS = {"01_forward_pass.ipynb": ["test_forward_step_widget"], "02_char_rnn.ipy
          "06_captioning.ipynb": ["test_compose_widget", "test_beam_widget", "test_attention_widget"]}
 
 
+TIMES = []  # (what, time.monotonic()): the parts of the run, printed at the end (pytest -s shows them)
+
+
 @pytest.fixture(scope="module")
 def lab():
+    TIMES.append(("start", time.monotonic()))
     with LabServer(ROOT / "notebooks", rewrites=REWRITES) as server:
+        TIMES.append(("JupyterLab serves", time.monotonic()))
         yield server
+    TIMES.append(("JupyterLab stopped", time.monotonic()))
+    print("\nbrowser test, seconds since the start:", *(f"{t - TIMES[0][1]:7.1f}  {what}" for what, t in TIMES), sep="\n")
 
 
 @pytest.fixture(scope="module")
@@ -99,11 +107,12 @@ def notebooks(lab, browser, request):
     cells queued to run."""
     context = browser.new_context(viewport={"width": 1366, "height": 900}, device_scale_factor=2)
     selected = {item.name for item in request.session.items}
-    opened = {}
-    for name, needs in NEEDS.items():
-        if any(test in selected for test in TESTS[name]):
-            opened[name] = Notebook(context.new_page(), lab, name)
-            opened[name].queue(*needs)
+    opened = {name: Notebook(context.new_page(), lab, name) for name in NEEDS
+              if any(test in selected for test in TESTS[name])}
+    for name, nb in opened.items():
+        nb.ready()
+        nb.queue(*NEEDS[name])
+        TIMES.append((f"{name}: open, cells queued", time.monotonic()))
     yield opened
     for nb in opened.values():
         nb.page.close()
@@ -119,8 +128,11 @@ class Notebook:
         self.console = []
         page.on("console", lambda msg: self.console.append(msg.text) if msg.type == "error" else None)
         page.on("pageerror", lambda err: self.console.append(f"page error: {err}"))
-        page.goto(lab.url(name))
-        page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=WAIT_MS)
+        page.goto(lab.url(name), wait_until="commit")  # do not wait: the next notebook starts loading too
+
+    def ready(self):
+        """Wait until the notebook shows its cells and its kernel is idle."""
+        self.page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=WAIT_MS)
         self.wait_idle()
 
     def wait_idle(self):
@@ -153,6 +165,7 @@ class Notebook:
             "c => /^\\[\\d+\\]:$/.test(c.querySelector('.jp-InputPrompt').textContent.trim())",
             arg=cell.element_handle(), timeout=RUN_MS)
         self.wait_idle()
+        TIMES.append((f"{self.name}: ran {source!r}", time.monotonic()))
         return cell
 
     def widget(self, source):
@@ -220,10 +233,23 @@ def screenshot(nb, widget, label):
     nb.page.set_viewport_size({"width": 1366, "height": 900})
 
 
-def check_natural_size(widget):
-    """The picture is shown at half its pixel width (2x HiDPI), not stretched to the output width."""
-    shown, natural = widget.locator("img.widget-image").evaluate("i => [i.getBoundingClientRect().width, i.naturalWidth]")
-    assert abs(shown - natural / 2) < 1, (shown, natural)
+def size_problem(widget):
+    """None if the picture is shown at its natural size: half its pixel width (2x HiDPI), or the output's
+    width where that is narrower; else what is wrong."""
+    shown, natural, room = widget.locator("img.widget-image").evaluate(
+        "i => [i.getBoundingClientRect().width, i.naturalWidth, i.parentElement.clientWidth]")  # room: the widget box it sits in
+    if abs(shown - min(natural / 2, room)) < 1:
+        return None
+    return f"a {natural} px wide PNG is shown {shown:.0f} CSS px wide (natural: {natural / 2:.0f}; room: {room} px)"
+
+
+def check_natural_size(widget, known=None):
+    """The picture is not stretched. `known`: where it is, the reason it is a known, reported problem
+    (an xfail at the end of a test whose behaviour checks all passed)."""
+    problem = size_problem(widget)
+    if problem and known:
+        pytest.xfail(f"{known}: {problem}")
+    assert problem is None, problem
 
 
 def check_full_labels(widget):
@@ -290,11 +316,11 @@ def test_forward_step_widget(notebooks):
     # be idle for a moment while the front end still holds the drag's last value.
     handle, track = slider.locator(".noUi-handle"), slider.locator(".noUi-base").bounding_box()
     y = track["y"] + track["height"] / 2
-    for stop in (0.45, 0.95, 0.05, 0.55):
+    for stop in (0.45, 0.95, 0.55):
         box = handle.bounding_box()
         nb.page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
         nb.page.mouse.down()
-        for fraction in [i / 20 for i in range(21)] + [1 - i / 20 for i in range(21)] + [stop]:
+        for fraction in [i / 12 for i in range(13)] + [1 - i / 12 for i in range(13)] + [stop]:
             nb.page.mouse.move(track["x"] + fraction * track["width"], y)
         nb.page.mouse.up()
         for _ in range(WAIT_MS // 100):
@@ -384,13 +410,21 @@ def drive_gate_inspector(nb, widget, label):
     assert int(readout(step)) > 5
     set_slider(nb, step, 0)
     assert wait_changed(nb, view, last) == start
+    return widget
+
+
+# Known (reported to the lead): these widgets build a plain widgets.Image instead of rnnlib.widgets'
+# image_widget, so their pictures stretch to the output's width (05's gate inspector also renders at 1x).
+STRETCHED = "known, issue 13: the picture is stretched (rnnlib does not use widgets.image_widget for it)"
 
 
 def test_gate_inspectors(notebooks):
     nb = notebooks["05_lstm_gru.ipynb"]
-    drive_gate_inspector(nb, nb.widget('model = runs["lstm:4"][0].model'), "05_gate_inspector_memory")
-    drive_gate_inspector(nb, nb.widget("sentence_trace = lstm_gate_trace("), "05_gate_inspector_sentence")
+    memory = drive_gate_inspector(nb, nb.widget('model = runs["lstm:4"][0].model'), "05_gate_inspector_memory")
+    sentence = drive_gate_inspector(nb, nb.widget("sentence_trace = lstm_gate_trace("), "05_gate_inspector_sentence")
     nb.check_clean()
+    for widget in (memory, sentence):
+        check_natural_size(widget, known=STRETCHED)
 
 
 def test_cell_viewer(notebooks):
@@ -437,6 +471,7 @@ def test_compose_widget(notebooks):
     checkbox.check()
     assert wait_changed(nb, view, alone) == start
     nb.check_clean()
+    check_natural_size(widget, known=STRETCHED)
 
 
 def test_beam_widget(notebooks):
@@ -460,6 +495,7 @@ def test_beam_widget(notebooks):
     set_slider(nb, pick, 0)
     assert wait_changed(nb, view, moved) == start
     nb.check_clean()
+    check_natural_size(widget)
 
 
 def test_attention_widget(notebooks):
@@ -478,3 +514,4 @@ def test_attention_widget(notebooks):
     wait_changed(nb, picture, start)
     assert readout(pick) == "19"
     nb.check_clean()
+    check_natural_size(widget)
