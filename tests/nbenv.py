@@ -9,8 +9,8 @@ NB_ENV = {
     "TQDM_DISABLE": "1",  # progress bars off: their output would differ from run to run
     "PYTHONHASHSEED": "0",
     "MPLBACKEND": "module://matplotlib_inline.backend_inline",
-    "OMP_NUM_THREADS": "2",  # the same thread count everywhere keeps float sums in the same order
-    "MKL_NUM_THREADS": "2",
+    "OMP_NUM_THREADS": "1",  # one thread per kernel: the test run executes two notebooks at once (pytest-xdist)
+    "MKL_NUM_THREADS": "1",
 }
 
 

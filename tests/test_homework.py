@@ -138,6 +138,7 @@ def test_collect_submissions_and_failure_statuses(tmp_path):
         ("bob", None, "the folder holds 2 notebooks, expected 1"), ("carol_x", tmp_path / "carol x.ipynb", "")]
     assert _failure({"error": "nbclient.exceptions.DeadKernelError: Kernel died"})[0] == "crashed"
     assert _failure({"log": "the kernel became unresponsive"})[0] == "timed out"
+    assert _failure({"log": "nbclient.exceptions.CellTimeoutError: A cell timed out"})[0] == "timed out"
     assert _failure({"error": "KeyError: 'x'"}) == ("crashed", "nbgrader failed: KeyError: 'x'")
     with pytest.raises(ValueError, match="submissions must be a folder"):
         collect_submissions(tmp_path / "carol x.ipynb")

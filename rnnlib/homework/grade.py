@@ -112,6 +112,8 @@ def _failure(result):
         return "crashed", "the kernel died (os._exit, a segfault or out of memory?)"
     if "UnresponsiveKernelError" in text or "became unresponsive" in text:
         return "timed out", "a cell ran past the timeout and the kernel ignored the interrupt"
+    if "CellTimeoutError" in text:  # a cell (or the one after an interrupted loop) ran past the timeout
+        return "timed out", "a cell ran past the timeout and nbgrader stopped grading this notebook"
     lines = [line for line in text.splitlines() if line.strip()]
     return "crashed", "nbgrader failed: " + (lines[-1][:200] if lines else "no log")
 
