@@ -15,6 +15,7 @@ import numpy as np
 __all__ = [
     "check_array",
     "check_cache",
+    "check_cell_args",
     "check_choice",
     "check_index",
     "check_indices",
@@ -156,28 +157,55 @@ def check_stacked_array(name, a, n_gates, shape, dims=None, kind="float"):
     """Check a gate-stacked array whose first axis holds n_gates blocks, e.g. W_xh (4H, D) of an LSTM.
 
     Inputs: shape names the per-gate letters, e.g. ("H", "D") for (4H, D) or ("H",) for (4H,).
-    The first letter is bound to (rows // n_gates) when first seen (rows must be a multiple of
-    n_gates), or checked against dims. Returns the array as an ndarray.
+    The first letter is bound to (rows // n_gates) when first seen (rows must be a positive multiple
+    of n_gates), or checked against dims. n_gates = 1 is a plain check_array. Returns the ndarray.
     """
     dims = {} if dims is None else dims
     n_gates = check_positive_int("n_gates", n_gates)
-    arr = np.asarray(a)
+    if n_gates == 1:
+        return check_array(name, a, shape, dims, kind)
     letter, rest = shape[0], tuple(shape[1:])
     stacked = f"{n_gates}{letter}"
-    described = "(" + ", ".join((stacked,) + tuple(str(s) for s in rest)) + ("," if not rest else "") + ")"
-    if arr.ndim != len(shape):
-        raise ValueError(f"{name} must have shape {described} ({len(shape)}-D, {n_gates} gates stacked); "
-                         f"got shape {tuple(arr.shape)} ({arr.ndim}-D)")
-    if letter not in dims:
-        if arr.shape[0] % n_gates:
-            raise ValueError(f"{name} must have shape {described}: its {arr.shape[0]} rows must be a multiple "
-                             f"of {n_gates} (one block per gate); got {tuple(arr.shape)}")
-        dims[letter] = arr.shape[0] // n_gates
     inner = dict(dims)
-    inner[stacked] = n_gates * dims[letter]
-    arr = check_array(name, arr, (stacked,) + rest, inner, kind)
+    arr = np.asarray(a)
+    if letter not in dims and arr.ndim == len(shape):
+        if arr.shape[0] % n_gates or arr.shape[0] == 0:
+            described = "(" + ", ".join((stacked,) + tuple(str(s) for s in rest)) + ("," if not rest else "") + ")"
+            raise ValueError(f"{name} must have shape {described}: its {arr.shape[0]} rows must be a multiple "
+                             f"of {n_gates}, at least one per gate; got {tuple(arr.shape)}")
+        inner[letter] = arr.shape[0] // n_gates
+    if letter in inner:
+        inner[stacked] = n_gates * inner[letter]
+    arr = check_array(name, a, (stacked,) + rest, inner, kind)
     dims.update({k: v for k, v in inner.items() if k != stacked})
     return arr
+
+
+CELL_SHAPES = {"x": ("N", "D"), "h_prev": ("N", "H"), "c_prev": ("N", "H"), "h0": ("N", "H"), "c0": ("N", "H"),
+               "W_xh": ("H", "D"), "W_hh": ("H", "H")}  # any other name is a gate-stacked bias ("H",)
+
+
+def check_cell_args(n_gates, dims, **arrays):
+    """Check the arguments of a recurrent cell with n_gates stacked gates; return them as a tuple, in order.
+
+    Usage: x, h_prev, W_xh, W_hh, b_h = check_cell_args(4, dims, x=x, h_prev=h_prev, W_xh=W_xh, ...).
+    x is (N, D) for a step, or (N, T, D) with T >= 1 when h0 is given (a whole sequence);
+    h_prev, c_prev, h0, c0 are (N, H); W_xh is (n_gates*H, D), W_hh (n_gates*H, H), any other
+    name a bias (n_gates*H,). dims (letter -> size) is updated in place.
+    """
+    checked = []
+    for name, a in arrays.items():
+        shape = CELL_SHAPES.get(name, ("H",))
+        if name == "x" and "h0" in arrays:
+            shape = ("N", "T", "D")
+        if name in ("x", "h_prev", "c_prev", "h0", "c0"):
+            checked.append(check_array(name, a, shape, dims))
+        else:
+            checked.append(check_stacked_array(name, a, n_gates, shape, dims))
+    x = checked[list(arrays).index("x")] if "x" in arrays else None
+    if "h0" in arrays and x is not None and x.shape[1] == 0:
+        raise ValueError(f"x must have at least one time step (T >= 1); got shape {x.shape}")
+    return tuple(checked)
 
 
 def check_param_dict(name, params, names=None):

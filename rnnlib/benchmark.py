@@ -39,7 +39,7 @@ from .text import Vocabulary, load_text, train_val_split
 __all__ = ["run_benchmark", "main"]
 
 
-def run_benchmark(text, seconds=20.0, hidden=100, seq_length=25, seed=0, batch_sizes=(1, 32),
+def run_benchmark(text, seconds=20.0, hidden_size=100, seq_length=25, seed=0, batch_sizes=(1, 32),
                   loop_dtype=np.float64, steps=None):
     """Train the loop baseline (in loop_dtype) and charlm (float32) at each batch size for `seconds` each.
 
@@ -51,11 +51,11 @@ def run_benchmark(text, seconds=20.0, hidden=100, seq_length=25, seed=0, batch_s
     vocab = Vocabulary(text)
     train, val = (vocab.encode(part) for part in train_val_split(text))
     rows = []
-    run = loop_train(train, len(vocab), hidden=hidden, seq_length=seq_length, **budget,
+    run = loop_train(train, len(vocab), hidden_size=hidden_size, seq_length=seq_length, **budget,
                      rng=np.random.default_rng(seed), dtype=np.dtype(loop_dtype).type)
     rows.append(_row(f"loop ({np.dtype(loop_dtype).name}, N=1)", run.chars, run.seconds, evaluate(run.params, val)))
     for n in batch_sizes:
-        res = train_charlm(train, val, len(vocab), hidden=hidden, seq_length=seq_length, batch_size=n,
+        res = train_charlm(train, val, len(vocab), hidden_size=hidden_size, seq_length=seq_length, batch_size=n,
                            **budget, eval_every=10**9, rng=np.random.default_rng(seed))
         rows.append(_row(f"charlm (float32, N={n})", res.chars, res.seconds, res.val_nats[-1]))
     return rows

@@ -17,8 +17,10 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .charlm import PARAM_NAMES, charlm_backward, charlm_forward, check_params, clip_global_norm, init_params
+from .charlm import PARAM_NAMES, charlm_backward, charlm_forward, check_params, init_params
+from .clipping import clip_by_global_norm
 from .gradcheck import rel_error
+from .optim import Adagrad
 
 __all__ = ["BUGS", "LoopResult", "loop_loss_and_grads", "loop_step_backward", "loop_adagrad_update",
            "loop_train", "bug_gradient_errors", "check_step_backward", "check_adagrad_step"]
@@ -87,9 +89,9 @@ def loop_loss_and_grads(params, inputs, targets, h_prev, bugs=(), max_norm=None,
         for k in PARAM_NAMES:
             grads[k] += step[k]
         if max_norm is not None and "clip_in_loop" in bugs:
-            grads, _ = clip_global_norm(grads, max_norm)
+            grads, _ = clip_by_global_norm(grads, max_norm)
     if max_norm is not None and "clip_in_loop" not in bugs:
-        grads, _ = clip_global_norm(grads, max_norm)
+        grads, _ = clip_by_global_norm(grads, max_norm)
     return loss, grads, hs[len(inputs) - 1]
 
 
@@ -111,7 +113,7 @@ class LoopResult(NamedTuple):
     seconds: float
 
 
-def loop_train(data, V, *, hidden=100, seq_length=25, lr=0.1, max_norm=5.0, steps=None, seconds=None,
+def loop_train(data, V, *, hidden_size=100, seq_length=25, lr=0.1, max_norm=5.0, steps=None, seconds=None,
                bugs=(), rng=None, params=None, dtype=np.float64):
     """Train with the per-character loop, min-char-rnn style (batch 1, h carried, reset each pass).
 
@@ -120,10 +122,10 @@ def loop_train(data, V, *, hidden=100, seq_length=25, lr=0.1, max_norm=5.0, step
     """
     if (steps is None) == (seconds is None):
         raise ValueError(f"give exactly one budget, steps or seconds; got steps={steps!r}, seconds={seconds!r}")
-    params = init_params(V, hidden, rng, dtype) if params is None else params
+    params = init_params(V, hidden_size, rng, dtype) if params is None else params
     H = check_params(params)["H"]
     data = np.asarray(data)
-    memory = {k: np.zeros_like(params[k]) for k in PARAM_NAMES}
+    optimizer = Adagrad(params, lr=lr, eps=1e-8, eps_inside=True)  # min-char-rnn's Adagrad, in place on params
     losses, p, h, step = [], 0, np.zeros(H, dtype), 0
     start = time.perf_counter()
     while step < steps if steps is not None else (step == 0 or time.perf_counter() - start < seconds):
@@ -132,7 +134,10 @@ def loop_train(data, V, *, hidden=100, seq_length=25, lr=0.1, max_norm=5.0, step
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # divergence is reported below
             loss, grads, h = loop_loss_and_grads(params, data[p:p + seq_length], data[p + 1:p + seq_length + 1],
                                                  h, bugs, max_norm)
-            loop_adagrad_update(params, grads, memory, lr, bugs)
+            if "update_param" in bugs:  # the catalogued mistake needs the hand-written update that makes it
+                loop_adagrad_update(params, grads, {k: s["sum"] for k, s in optimizer.state.items()}, lr, bugs)
+            else:
+                optimizer.step(grads)
         if not math.isfinite(loss) or not all(np.isfinite(params[k]).all() for k in PARAM_NAMES):
             raise FloatingPointError(f"training diverged at step {step} (bugs={sorted(bugs)}): loss {loss:.4g}, "
                                      f"all parameters finite: {all(np.isfinite(params[k]).all() for k in PARAM_NAMES)}")

@@ -65,7 +65,7 @@ class CharLSTM(nn.Module):
         return logits[:, 0], state
 
 
-def _as_index_tensor(name, data, V):
+def as_index_tensor(name, data, V):
     data = torch.as_tensor(np.asarray(data))
     if data.ndim != 1 or data.dtype not in (torch.int64, torch.int32, torch.int16, torch.uint8):
         raise ValueError(f"{name} must be a 1-D integer array of indices; got dtype {data.dtype}, shape {tuple(data.shape)}")
@@ -86,7 +86,7 @@ def evaluate_nats(model, data, n_streams=64, chunk=256):
     Inputs: model (CharLSTM), data (L,) int indices, n_streams, chunk.
     Returns: float, the mean over all L - 1 predictions.
     """
-    data = _as_index_tensor("data", data, model.V)
+    data = as_index_tensor("data", data, model.V)
     n_streams, chunk = check_positive_int("n_streams", n_streams), check_positive_int("chunk", chunk)
     was_training = model.training
     model.eval()

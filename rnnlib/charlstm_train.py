@@ -4,7 +4,9 @@ The training text is cut into N contiguous streams; each update reads the next T
 every stream, starting from the state the previous chunk left (detached: truncated BPTT), so the
 model sees long context although gradients flow back only T steps. Every pass over the text starts
 at a random offset in [0, T) and from a zero state. The learning rate warms up over the first
-steps, then follows a cosine from lr down to lr/10 over the budget (steps, or wall-clock seconds).
+steps, then follows a cosine from lr down to floor*lr (default lr/10) over the budget: steps, or
+the wall-clock seconds left for training once the final evaluation's time is set aside, so that
+`--steps N` replays the schedule of a seconds run that made N updates.
 
 `train_charlstm(..., seconds=S)` counts everything inside S: training, the periodic validation on
 a slice of the validation text, and the final validation on all of it (training stops early enough
@@ -21,7 +23,7 @@ import numpy as np
 import torch
 
 from ._validate import check_positive_int
-from .charlstm import CharLSTM, _as_index_tensor, evaluate_nats
+from .charlstm import CharLSTM, as_index_tensor, evaluate_nats
 from .progress import progress
 
 __all__ = ["TrainResult", "lr_at", "short_run", "train_charlstm"]
@@ -44,13 +46,14 @@ class TrainResult(NamedTuple):
     seconds: float
 
 
-def lr_at(progress_fraction, lr, warmup_fraction=0.02):
-    """Learning rate at a fraction p in [0, 1] of the budget: linear warm-up, then cosine from lr to lr/10."""
+def lr_at(progress_fraction, lr, warmup_fraction=0.02, floor=0.1):
+    """Learning rate at a fraction p in [0, 1] of the budget: linear warm-up from floor*lr to lr over the
+    first warmup_fraction, then a cosine from lr down to floor*lr at p = 1."""
     p = min(max(float(progress_fraction), 0.0), 1.0)
     if p < warmup_fraction:
-        return lr * (p / warmup_fraction * 0.9 + 0.1)
+        return lr * (floor + (1 - floor) * p / warmup_fraction)
     q = (p - warmup_fraction) / (1 - warmup_fraction)
-    return lr * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * q)))
+    return lr * (floor + (1 - floor) * 0.5 * (1 + math.cos(math.pi * q)))
 
 
 def _batches(train, N, T, generator):
@@ -64,19 +67,23 @@ def _batches(train, N, T, generator):
             yield x[:, t:t + T], y[:, t:t + T], t == 0
 
 
-def train_charlstm(train_data, val_data, V, *, hidden=256, layers=1, embed=64, seq_length=100, batch_size=32,
-                   lr=4e-3, max_norm=1.0, steps=None, seconds=None, seed=0, eval_every=50, eval_chars=10000,
-                   callback=None, progress_bar=False):
+def train_charlstm(train_data, val_data, V, *, hidden=192, layers=1, embed=64, seq_length=50, batch_size=32,
+                   lr=6e-3, warmup=0.02, floor=0.1, max_norm=1.0, forget_bias=None, steps=None, seconds=None,
+                   seed=0, eval_every=100, eval_chars=10000, callback=None, progress_bar=False, elapsed_before=0.0):
     """Train a CharLSTM on index sequences; give exactly one budget: steps (reproducible) or seconds.
 
-    Inputs: train_data (L,), val_data (M,) int indices in [0, V); sizes; Adam lr, global-norm clip
-    max_norm; seed for the weights and the offsets; eval_every updates between evaluations on the
-    first eval_chars characters of val_data; callback(record) called after each evaluation.
+    Inputs: train_data (L,), val_data (M,) int indices in [0, V); sizes; Adam lr with its schedule
+    (lr_at: warm-up fraction `warmup`, cosine down to floor*lr), global-norm clip max_norm;
+    forget_bias: if not None, the forget gates' bias starts at this value (torch's b_ih; b_hh's forget
+    part at 0) instead of torch's uniform init; seed for the weights and the offsets; eval_every
+    updates between evaluations on the first eval_chars characters of val_data; callback(record)
+    called after each evaluation; elapsed_before: seconds already spent (e.g. the process's start-up),
+    counted in the seconds budget and in the reported times.
     Returns: TrainResult (final val_nats on all of val_data).
     """
-    start, cpu_start = time.perf_counter(), time.process_time()
+    start, cpu_start = time.perf_counter() - float(elapsed_before), time.process_time()
     V = check_positive_int("V", V)
-    train, val = _as_index_tensor("train_data", train_data, V), _as_index_tensor("val_data", val_data, V)
+    train, val = as_index_tensor("train_data", train_data, V), as_index_tensor("val_data", val_data, V)
     N, T = check_positive_int("batch_size", batch_size), check_positive_int("seq_length", seq_length)
     if (steps is None) == (seconds is None):
         raise ValueError(f"give exactly one budget: steps or seconds; got steps={steps!r}, seconds={seconds!r}")
@@ -88,9 +95,17 @@ def train_charlstm(train_data, val_data, V, *, hidden=256, layers=1, embed=64, s
         raise ValueError(f"train_data is too short for batch_size={N}, seq_length={T}: need at least "
                          f"N*(T+1) + 1 = {N * (T + 1) + 1} characters; got {len(train)}")
     eval_every, eval_chars = check_positive_int("eval_every", eval_every), check_positive_int("eval_chars", eval_chars)
+    for name, value, ok, expected in [("warmup", warmup, lambda v: 0 <= v < 1, "in [0, 1)"),
+                                      ("floor", floor, lambda v: 0 <= v <= 1, "in [0, 1]"),
+                                      ("forget_bias", 0.0 if forget_bias is None else forget_bias, math.isfinite,
+                                       "finite (or None for torch's init)")]:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not ok(value):
+            raise ValueError(f"{name} must be a number {expected}; got {value!r}")
     torch.manual_seed(seed)
     gen = torch.Generator().manual_seed(seed)
     model = CharLSTM(V, hidden, layers, embed)
+    if forget_bias is not None:
+        _set_forget_bias(model, float(forget_bias))
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     val_slice = val[: eval_chars + 1]
     history, state, losses, step = [], None, [], 0
@@ -117,11 +132,14 @@ def train_charlstm(train_data, val_data, V, *, hidden=256, layers=1, embed=64, s
         elapsed = time.perf_counter() - start
         if steps is not None and step >= steps:
             break
-        if seconds is not None and step > 0 and elapsed + 1.3 * eval_rate * len(val) + 0.5 >= seconds:
-            break  # leave time for the final evaluation on all of val (but always make one update)
-        frac = step / steps if steps else elapsed / seconds
+        if seconds is not None:  # training time = the budget minus the final evaluation on all of val
+            train_until = seconds - 1.3 * eval_rate * len(val) - 0.5
+            if step > 0 and elapsed >= train_until:
+                break  # (but always make one update)
+        # the schedule runs over the training time, so a steps run with as many updates is the same run
+        frac = step / steps if steps else elapsed / max(train_until, 1e-9)
         for group in opt.param_groups:
-            group["lr"] = lr_at(frac, lr)
+            group["lr"] = lr_at(frac, lr, warmup, floor)
         if new_pass:
             state = None
         logits, state = model(x, state)
@@ -143,6 +161,14 @@ def train_charlstm(train_data, val_data, V, *, hidden=256, layers=1, embed=64, s
     final = evaluate_nats(model, val)
     bar.close()
     return TrainResult(model.eval(), history, final, step, time.perf_counter() - start)
+
+
+def _set_forget_bias(model, value):
+    H = model.hidden
+    with torch.no_grad():
+        for k in range(model.layers):  # torch's gate order i, f, g, o: the forget gate is rows H:2H
+            getattr(model.lstm, f"bias_ih_l{k}")[H:2 * H].fill_(value)
+            getattr(model.lstm, f"bias_hh_l{k}")[H:2 * H].zero_()
 
 
 def short_run(text=None, steps=30, hidden=128, seq_length=64, batch_size=32, lr=1e-2, seed=0, eval_every=5,

@@ -15,7 +15,8 @@ import math
 
 import numpy as np
 
-from ._validate import check_array, check_positive_int
+from ._validate import check_array, check_number, check_positive_int
+from .optim import SGD
 
 __all__ = [
     "global_norm",
@@ -42,12 +43,6 @@ def _check_grads(grads):
     return arrays
 
 
-def _check_limit(name, value):
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)) or not value > 0:
-        raise ValueError(f"{name} must be a positive number; got {value!r}")
-    return float(value)
-
-
 def global_norm(grads):
     """Euclidean norm of all gradients together: sqrt(sum over arrays of sum(g**2)).
 
@@ -65,11 +60,15 @@ def clip_by_global_norm(grads, max_norm, eps=1e-6):
 
     The same rule as torch.nn.utils.clip_grad_norm_: coef = max_norm / (norm + eps), applied only
     when coef < 1. The direction of the stacked gradient never changes.
-    Inputs: grads (list of arrays, never modified), max_norm (> 0), eps (torch's 1e-6).
-    Returns: (clipped, norm): new arrays in the same order, and the global norm before clipping.
+    Inputs: grads (list of arrays, or dict name -> array; never modified), max_norm (> 0), eps (torch's 1e-6).
+    Returns: (clipped, norm): new arrays in the same order (a dict with the same keys for a dict), and
+    the global norm before clipping.
     """
+    if isinstance(grads, dict):
+        clipped, norm = clip_by_global_norm(list(grads.values()), max_norm, eps)
+        return dict(zip(grads, clipped)), norm
     grads = _check_grads(grads)
-    max_norm = _check_limit("max_norm", max_norm)
+    max_norm = check_number("max_norm", max_norm, 0, low_open=True)
     norm = _norm(grads)
     coef = min(max_norm / (norm + eps), 1.0)
     return [g * coef for g in grads], norm
@@ -81,7 +80,7 @@ def clip_elementwise(grads, limit=5.0):
     Inputs: grads (list of arrays, never modified), limit (> 0). Returns: list of new arrays.
     """
     grads = _check_grads(grads)
-    limit = _check_limit("limit", limit)
+    limit = check_number("limit", limit, 0, low_open=True)
     return [np.clip(g, -limit, limit) for g in grads]
 
 
@@ -97,7 +96,7 @@ def clip_squared_norm_erratum(grad, threshold):
     Inputs: grad (any shape, never modified), threshold (> 0). Returns: new array.
     """
     grad = _check_grads([grad])[0]
-    threshold = _check_limit("threshold", threshold)
+    threshold = check_number("threshold", threshold, 0, low_open=True)
     grad_norm = np.sum(grad * grad)
     grad = grad.copy()
     if grad_norm > threshold:
@@ -173,9 +172,10 @@ def gradient_descent_path(theta0, lr, steps, max_norm=None, **kwargs):
     Returns: GradientPath. Stops with ValueError if the loss or gradient stops being finite.
     """
     theta = check_array("theta0", theta0, (2,)).astype(np.float64)
-    lr = _check_limit("lr", lr)
+    lr = check_number("lr", lr, 0, low_open=True)
     steps = check_positive_int("steps", steps)
     thetas, losses, norms = [theta.copy()], [], []
+    optimizer = SGD({"theta": theta}, lr)  # updates theta in place: theta -= lr * grad
     for step in range(steps):
         loss, grad = cliff_loss_and_grad(theta, **kwargs)
         if not (np.isfinite(loss) and np.all(np.isfinite(grad))):
@@ -184,7 +184,7 @@ def gradient_descent_path(theta0, lr, steps, max_norm=None, **kwargs):
         norms.append(float(np.linalg.norm(grad)))
         if max_norm is not None:
             (grad,), _ = clip_by_global_norm([grad], max_norm)
-        theta = theta - lr * grad
+        optimizer.step({"theta": grad})
         thetas.append(theta.copy())
     losses.append(cliff_loss_and_grad(theta, **kwargs)[0])
     return GradientPath(np.array(thetas), np.array(losses), np.array(norms))

@@ -18,8 +18,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._stacked import check_stacked
-from ._validate import check_array
+from ._validate import check_array, check_cell_args
 from .lstm import sigmoid
 
 __all__ = [
@@ -61,14 +60,6 @@ class GRUCache(NamedTuple):
         return {k: self.rzn[:, :, j * H : (j + 1) * H].transpose(1, 0, 2) for j, k in enumerate("rzn")}
 
 
-def _check_params(W_xh, W_hh, b_xh, b_hh, dims):
-    W_xh = check_stacked("W_xh", W_xh, ("G", "D"), dims, 3)
-    W_hh = check_stacked("W_hh", W_hh, ("G", "H"), dims, 3)
-    b_xh = check_stacked("b_xh", b_xh, ("G",), dims, 3)
-    b_hh = check_stacked("b_hh", b_hh, ("G",), dims, 3)
-    return W_xh, W_hh, b_xh, b_hh
-
-
 def _cell(xw, hw, h_prev):
     """From xw = x W_xh.T + b_xh and hw = h_prev W_hh.T + b_hh (N, 3H): gates (N, 3H), hw_n, h_next."""
     H = h_prev.shape[1]
@@ -104,9 +95,8 @@ def gru_step_forward(x, h_prev, W_xh, W_hh, b_xh, b_hh):
     - cache: GRUStepCache for gru_step_backward.
     """
     dims = {}
-    x = check_array("x", x, ("N", "D"), dims)
-    h_prev = check_array("h_prev", h_prev, ("N", "H"), dims)
-    W_xh, W_hh, b_xh, b_hh = _check_params(W_xh, W_hh, b_xh, b_hh, dims)
+    x, h_prev, W_xh, W_hh, b_xh, b_hh = check_cell_args(3, dims, x=x, h_prev=h_prev, W_xh=W_xh, W_hh=W_hh,
+                                                        b_xh=b_xh, b_hh=b_hh)
     rzn, hw_n, h_next = _cell(x @ W_xh.T + b_xh, h_prev @ W_hh.T + b_hh, h_prev)
     return h_next, GRUStepCache(x, h_prev, rzn, hw_n, W_xh, W_hh)
 
@@ -140,11 +130,7 @@ def gru_forward(x, h0, W_xh, W_hh, b_xh, b_hh):
     - cache: GRUCache for gru_backward (cache.gates holds r, z, n).
     """
     dims = {}
-    x = check_array("x", x, ("N", "T", "D"), dims)
-    h0 = check_array("h0", h0, ("N", "H"), dims)
-    W_xh, W_hh, b_xh, b_hh = _check_params(W_xh, W_hh, b_xh, b_hh, dims)
-    if x.shape[1] == 0:
-        raise ValueError(f"x must have at least one time step (T >= 1); got shape {x.shape}")
+    x, h0, W_xh, W_hh, b_xh, b_hh = check_cell_args(3, dims, x=x, h0=h0, W_xh=W_xh, W_hh=W_hh, b_xh=b_xh, b_hh=b_hh)
     N, T, H = x.shape[0], x.shape[1], h0.shape[1]
     xw = x.transpose(1, 0, 2) @ W_xh.T  # (T, N, 3H): the input part of every step in one matmul
     xw += b_xh

@@ -16,8 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._stacked import check_stacked
-from ._validate import check_array
+from ._validate import check_cell_args
 from .lstm import sigmoid
 
 __all__ = ["gru_forward_variant", "flip_update_gate", "UPDATES", "RESETS"]
@@ -40,12 +39,7 @@ def gru_forward_variant(x, h0, W_xh, W_hh, b_xh, b_hh, update="cho", reset="afte
     if reset not in RESETS:
         raise ValueError(f"reset must be one of {RESETS}; got {reset!r}")
     dims = {}
-    x = check_array("x", x, ("N", "T", "D"), dims)
-    h_prev = check_array("h0", h0, ("N", "H"), dims)
-    W_xh = check_stacked("W_xh", W_xh, ("G", "D"), dims, 3)
-    W_hh = check_stacked("W_hh", W_hh, ("G", "H"), dims, 3)
-    b_xh = check_stacked("b_xh", b_xh, ("G",), dims, 3)
-    b_hh = check_stacked("b_hh", b_hh, ("G",), dims, 3)
+    x, h_prev, W_xh, W_hh, b_xh, b_hh = check_cell_args(3, dims, x=x, h0=h0, W_xh=W_xh, W_hh=W_hh, b_xh=b_xh, b_hh=b_hh)
     H = dims["H"]
     out = []
     for t in range(x.shape[1]):
@@ -69,8 +63,7 @@ def flip_update_gate(W_xh, W_hh, b_xh, b_hh):
     Returns: the four arrays, copied, with the z block negated.
     """
     dims = {}
-    arrays = [check_stacked(name, a, shape, dims, 3) for name, a, shape in
-              [("W_hh", W_hh, ("G", "H")), ("W_xh", W_xh, ("G", "D")), ("b_xh", b_xh, ("G",)), ("b_hh", b_hh, ("G",))]]
+    arrays = check_cell_args(3, dims, W_hh=W_hh, W_xh=W_xh, b_xh=b_xh, b_hh=b_hh)
     H = dims["H"]
     flipped = []
     for a in arrays:

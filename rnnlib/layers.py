@@ -5,7 +5,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._validate import check_array, check_cache
+from ._validate import check_array, check_cache, check_indices
 
 __all__ = [
     "EmbeddingCache",
@@ -43,8 +43,7 @@ def embedding_forward(idx, W_embed):
     idx = check_array("idx", idx, ("N", "T"), dims, kind="int")
     W_embed = check_array("W_embed", W_embed, ("V", "D"), dims)
     V = W_embed.shape[0]
-    if idx.size and (idx.min() < 0 or idx.max() >= V):
-        raise ValueError(f"idx must hold indices in [0, V) = [0, {V}); got values in [{idx.min()}, {idx.max()}]")
+    check_indices("idx", idx, V)
     return W_embed[idx], EmbeddingCache(idx, V)  # (N, T, D)
 
 
@@ -147,10 +146,7 @@ def softmax_cross_entropy(logits, targets, mask=None, reduction="mean"):
     logits = check_array("logits", logits, ("N", "T", "V"), dims)
     targets = check_array("targets", targets, ("N", "T"), dims, kind="int")
     V = logits.shape[2]
-    if targets.size and (targets.min() < 0 or targets.max() >= V):
-        raise ValueError(
-            f"targets must hold indices in [0, V) = [0, {V}); got values in [{targets.min()}, {targets.max()}]"
-        )
+    check_indices("targets", targets, V)
     if mask is not None:
         mask = np.asarray(mask)
         if mask.dtype == bool or np.issubdtype(mask.dtype, np.integer):

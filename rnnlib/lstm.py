@@ -17,8 +17,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._stacked import check_stacked
-from ._validate import check_array
+from ._validate import check_array, check_cell_args
 
 __all__ = [
     "LSTMStepCache",
@@ -89,13 +88,6 @@ def split_gates(stacked, names=GATES):
     return {name: stacked[..., j * H : (j + 1) * H] for j, name in enumerate(names)}
 
 
-def _check_params(W_xh, W_hh, b_h, dims):
-    W_xh = check_stacked("W_xh", W_xh, ("G", "D"), dims, 4)
-    W_hh = check_stacked("W_hh", W_hh, ("G", "H"), dims, 4)
-    b_h = check_stacked("b_h", b_h, ("G",), dims, 4)
-    return W_xh, W_hh, b_h
-
-
 def _cell(a, c_prev):
     """From the pre-activations a (N, 4H) and c_prev: the gates (N, 4H), c_next, tanh(c_next), h_next."""
     H = c_prev.shape[1]
@@ -134,10 +126,8 @@ def lstm_step_forward(x, h_prev, c_prev, W_xh, W_hh, b_h):
     - cache: LSTMStepCache for lstm_step_backward.
     """
     dims = {}
-    x = check_array("x", x, ("N", "D"), dims)
-    h_prev = check_array("h_prev", h_prev, ("N", "H"), dims)
-    c_prev = check_array("c_prev", c_prev, ("N", "H"), dims)
-    W_xh, W_hh, b_h = _check_params(W_xh, W_hh, b_h, dims)
+    x, h_prev, c_prev, W_xh, W_hh, b_h = check_cell_args(4, dims, x=x, h_prev=h_prev, c_prev=c_prev, W_xh=W_xh,
+                                                          W_hh=W_hh, b_h=b_h)
     a = x @ W_xh.T + h_prev @ W_hh.T + b_h  # (N, 4H)
     ifgo, c_next, tanh_c, h_next = _cell(a, c_prev)
     return h_next, c_next, LSTMStepCache(x, h_prev, c_prev, ifgo, c_next, tanh_c, W_xh, W_hh)
@@ -179,12 +169,8 @@ def lstm_forward(x, h0, W_xh, W_hh, b_h, c0=None):
     - cache: LSTMCache for lstm_backward (cache.c holds the cell states, cache.gates the gates).
     """
     dims = {}
-    x = check_array("x", x, ("N", "T", "D"), dims)
-    h0 = check_array("h0", h0, ("N", "H"), dims)
-    W_xh, W_hh, b_h = _check_params(W_xh, W_hh, b_h, dims)
-    c0 = np.zeros_like(h0) if c0 is None else check_array("c0", c0, ("N", "H"), dims)
-    if x.shape[1] == 0:
-        raise ValueError(f"x must have at least one time step (T >= 1); got shape {x.shape}")
+    x, h0, W_xh, W_hh, b_h = check_cell_args(4, dims, x=x, h0=h0, W_xh=W_xh, W_hh=W_hh, b_h=b_h)
+    c0 = np.zeros_like(h0) if c0 is None else check_cell_args(4, dims, c0=c0)[0]
     T, N, H = x.shape[1], x.shape[0], h0.shape[1]
     xw = x.transpose(1, 0, 2) @ W_xh.T  # (T, N, 4H): the input part of every step in one matmul
     xw += b_h

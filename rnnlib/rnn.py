@@ -12,7 +12,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._validate import check_array
+from ._validate import check_array, check_cell_args
 
 __all__ = [
     "RNNStepCache",
@@ -28,13 +28,14 @@ __all__ = [
 
 
 class RNNStepCache(NamedTuple):
-    """What one step's backward pass needs."""
+    """What rnn_step_backward needs: the step's inputs x (N, D) and h_prev (N, H), its output
+    h_next (N, H), whose tanh derivative is 1 - h_next**2, and the weights W_xh (H, D), W_hh (H, H)."""
 
-    x: np.ndarray  # (N, D)
-    h_prev: np.ndarray  # (N, H)
-    h_next: np.ndarray  # (N, H)
-    W_xh: np.ndarray  # (H, D)
-    W_hh: np.ndarray  # (H, H)
+    x: np.ndarray
+    h_prev: np.ndarray
+    h_next: np.ndarray
+    W_xh: np.ndarray
+    W_hh: np.ndarray
 
 
 class RNNScanCache(NamedTuple):
@@ -68,13 +69,6 @@ class RNNCache(NamedTuple):
         return self.scan.W_hh
 
 
-def _check_params(W_xh, W_hh, b_h, dims):
-    W_xh = check_array("W_xh", W_xh, ("H", "D"), dims)
-    W_hh = check_array("W_hh", W_hh, ("H", "H"), dims)
-    b_h = check_array("b_h", b_h, ("H",), dims)
-    return W_xh, W_hh, b_h
-
-
 def _step(x, h_prev, W_xh, W_hh, b_h):
     return np.tanh(x @ W_xh.T + h_prev @ W_hh.T + b_h)  # (N, H)
 
@@ -93,9 +87,7 @@ def rnn_step_forward(x, h_prev, W_xh, W_hh, b_h):
     - cache: RNNStepCache for rnn_step_backward.
     """
     dims = {}
-    x = check_array("x", x, ("N", "D"), dims)
-    h_prev = check_array("h_prev", h_prev, ("N", "H"), dims)
-    W_xh, W_hh, b_h = _check_params(W_xh, W_hh, b_h, dims)
+    x, h_prev, W_xh, W_hh, b_h = check_cell_args(1, dims, x=x, h_prev=h_prev, W_xh=W_xh, W_hh=W_hh, b_h=b_h)
     h_next = _step(x, h_prev, W_xh, W_hh, b_h)  # (N, H)
     return h_next, RNNStepCache(x, h_prev, h_next, W_xh, W_hh)
 
@@ -196,11 +188,7 @@ def rnn_forward(x, h0, W_xh, W_hh, b_h):
     - cache: RNNCache for rnn_backward.
     """
     dims = {}
-    x = check_array("x", x, ("N", "T", "D"), dims)
-    h0 = check_array("h0", h0, ("N", "H"), dims)
-    W_xh, W_hh, b_h = _check_params(W_xh, W_hh, b_h, dims)
-    if x.shape[1] == 0:
-        raise ValueError(f"x must have at least one time step (T >= 1); got shape {x.shape}")
+    x, h0, W_xh, W_hh, b_h = check_cell_args(1, dims, x=x, h0=h0, W_xh=W_xh, W_hh=W_hh, b_h=b_h)
     xw = x.transpose(1, 0, 2) @ W_xh.T  # (T, N, H): the input part of every step in one matmul
     xw += b_h
     hs, scan = rnn_scan_forward(xw, h0, W_hh)  # (T, N, H)

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ._validate import check_indices, check_positive_int
+
 __all__ = ["VAL_FRACTION", "Vocabulary", "load_corpus", "load_text", "one_hot", "train_val_split"]
 
 
@@ -17,13 +19,8 @@ def one_hot(idx, V, dtype=np.float64):
     - V: vocabulary size.
     Returns: (..., V) array with a single 1 per position.
     """
-    idx = np.asarray(idx)
-    if not np.issubdtype(idx.dtype, np.integer):
-        raise ValueError(f"idx must be an integer array of indices; got dtype {idx.dtype}")
-    if isinstance(V, bool) or not isinstance(V, (int, np.integer)) or V <= 0:
-        raise ValueError(f"V must be a positive integer; got {V!r}")
-    if idx.size and (idx.min() < 0 or idx.max() >= V):
-        raise ValueError(f"idx must hold indices in [0, V) = [0, {V}); got values in [{idx.min()}, {idx.max()}]")
+    V = check_positive_int("V", V)
+    idx = check_indices("idx", idx, V)
     return np.eye(V, dtype=dtype)[idx]
 
 

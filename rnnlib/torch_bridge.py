@@ -3,8 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._stacked import check_stacked
-from ._validate import check_array, check_choice, check_param_dict
+from ._validate import check_array, check_choice, check_param_dict, check_stacked_array
 
 __all__ = ["TorchRNNLM", "torch_rnn", "torch_lstm", "torch_lstm_stack", "torch_gru", "torch_gru_stack",
            "lstm_params_from_torch", "torch_reference"]
@@ -55,9 +54,9 @@ def _stacked_module(kind, layers, dtype):
     checked, D_in, bias = [], None, None
     for k, layer in enumerate(layers):
         dims = {} if k == 0 else {"D": D_in}
-        W_xh = check_stacked(f"layers[{k}] W_xh", layer[0], ("G", "D"), dims, gates)
-        W_hh = check_stacked(f"layers[{k}] W_hh", layer[1], ("G", "H"), dims, gates)
-        biases = [None if b is None else check_stacked(f"layers[{k}] bias", b, ("G",), dims, gates) for b in layer[2:]]
+        W_xh = check_stacked_array(f"layers[{k}] W_xh", layer[0], gates, ("H", "D"), dims)
+        W_hh = check_stacked_array(f"layers[{k}] W_hh", layer[1], gates, ("H", "H"), dims)
+        biases = [None if b is None else check_stacked_array(f"layers[{k}] bias", b, gates, ("H",), dims) for b in layer[2:]]
         has_bias = any(b is not None for b in biases)
         if bias is not None and has_bias != bias:
             raise ValueError(f"layers[{k}] must have biases like layers[0] (all or none); got a mix")
@@ -132,30 +131,33 @@ def lstm_params_from_torch(module, layer=0):
     return {"W_xh": W_xh, "W_hh": W_hh, "b_h": b_h}
 
 
-def torch_reference(kind, params, x, h0, dh):
-    """torch's outputs and gradients for rnnlib's LSTM or GRU, named as rnnlib names them.
+def torch_reference(kind, params, x, h0, dh, c0=None):
+    """torch's outputs and gradients for rnnlib's RNN, LSTM or GRU, named as rnnlib names them.
 
     Inputs:
-    - kind: "lstm" (params W_xh, W_hh, b_h) or "gru" (params W_xh, W_hh, b_xh, b_hh).
-    - x: (N, T, D), h0: (N, H) (c0 = 0 for the LSTM), dh: (N, T, H) upstream gradient (float64).
+    - kind: "rnn" or "lstm" (params W_xh, W_hh, b_h) or "gru" (params W_xh, W_hh, b_xh, b_hh).
+    - x: (N, T, D), h0: (N, H), dh: (N, T, H) upstream gradient (float64).
+    - c0: (N, H) the LSTM's initial cell state, or None for zeros (only for kind "lstm").
     Returns: (h (N, T, H), dict of gradients "dx", "dh0", "dW_xh", "dW_hh", and "db_h" or "db_xh", "db_hh").
     """
     import torch
 
-    if kind not in ("lstm", "gru"):
-        raise ValueError(f"kind must be 'lstm' or 'gru'; got {kind!r}")
-    module = torch_lstm(**params) if kind == "lstm" else torch_gru(**params)
+    kind = check_choice("kind", kind, ("rnn", "lstm", "gru"))
+    module = {"rnn": torch_rnn, "lstm": torch_lstm, "gru": torch_gru}[kind](**params)
     xt = torch.tensor(np.asarray(x, dtype=np.float64), requires_grad=True)
     h0t = torch.tensor(np.asarray(h0, dtype=np.float64)[None], requires_grad=True)
-    state = (h0t, torch.zeros_like(h0t)) if kind == "lstm" else h0t
-    out, _ = module(xt, state)
+    if kind == "lstm":
+        c0t = torch.zeros_like(h0t) if c0 is None else torch.tensor(np.asarray(c0, dtype=np.float64)[None])
+        out, _ = module(xt, (h0t, c0t))
+    else:
+        out, _ = module(xt, h0t)
     (out * torch.tensor(np.asarray(dh, dtype=np.float64))).sum().backward()
     grads = {"dx": xt.grad.numpy(), "dh0": h0t.grad.numpy()[0], "dW_xh": module.weight_ih_l0.grad.numpy(),
              "dW_hh": module.weight_hh_l0.grad.numpy()}
-    if kind == "lstm":
-        grads["db_h"] = module.bias_ih_l0.grad.numpy()
-    else:
+    if kind == "gru":
         grads["db_xh"], grads["db_hh"] = module.bias_ih_l0.grad.numpy(), module.bias_hh_l0.grad.numpy()
+    else:
+        grads["db_h"] = module.bias_ih_l0.grad.numpy()
     return out.detach().numpy(), grads
 
 

@@ -1,13 +1,14 @@
-"""Shared helpers for the character-model tests (test_charlm, test_sampling, test_charplots, test_charloop)."""
+"""Shared helper for the character-model tests (test_charlm, test_sampling, test_charplots, test_charloop)."""
 import numpy as np
+from conftest import random_problem
 
-from rnnlib.charlm import init_params
+from rnnlib.charlm import PARAM_NAMES
 
 
 def problem(N, T, V, H, seed=0, dtype=np.float64):
-    rng = np.random.default_rng(seed)
-    params = init_params(V, H, rng, dtype, scale=0.5)
-    params["b_h"] += rng.normal(scale=0.5, size=H).astype(dtype)
-    params["b_y"] += rng.normal(scale=0.5, size=V).astype(dtype)
-    idx, targets = rng.integers(0, V, (N, T)), rng.integers(0, V, (N, T))
-    return params, idx, targets, rng.normal(scale=0.5, size=(N, H)).astype(dtype)
+    """conftest.random_problem as the character model sees it (one-hot inputs: D = V).
+
+    Returns (params with W_xh (H, V), W_hh, b_h, W_hy (V, H), b_y; idx (N, T); targets (N, T); h0 (N, H)).
+    """
+    p = random_problem(N=N, T=T, D=V, H=H, V=V, seed=seed, dtype=dtype)
+    return {k: p.params[k] for k in PARAM_NAMES}, p.idx, p.targets, p.h0

@@ -5,9 +5,11 @@ import numpy as np
 import pytest
 import torch
 
-from rnnlib import gradcheck, one_hot, rnn_forward, torch_rnn
-from rnnlib.charlm import (PARAM_NAMES, adagrad_update, charlm_backward, charlm_forward, clip_global_norm,
-                           evaluate, init_params, loss_report, make_streams)
+from rnnlib import gradcheck, one_hot, rnn_forward
+from rnnlib.charlm import (PARAM_NAMES, adagrad_update, charlm_backward, charlm_forward, evaluate, init_params,
+                           loss_report, make_streams)
+from rnnlib.clipping import clip_by_global_norm
+from rnnlib.torch_bridge import TorchRNNLM
 
 from charlm_helpers import problem
 
@@ -20,20 +22,15 @@ def test_forward_backward_match_torch(N, T, V, H):
     loss, cache = charlm_forward(params, idx, targets, h0)
     grads = charlm_backward(cache)
 
-    rnn = torch_rnn(params["W_xh"], params["W_hh"], params["b_h"])
-    W_hy = torch.tensor(params["W_hy"], requires_grad=True)
-    b_y = torch.tensor(params["b_y"], requires_grad=True)
-    h0_t = torch.tensor(h0[None], requires_grad=True)
-    hs, _ = rnn(torch.tensor(one_hot(idx, V)), h0_t)
-    logits = hs @ W_hy.T + b_y  # (N, T, V)
-    ce = torch.nn.functional.cross_entropy(logits.reshape(-1, V), torch.tensor(targets.ravel()), reduction="none")
-    (ce.sum() / N).backward()  # summed over time, averaged over streams
-    assert loss == pytest.approx(ce.mean().item(), rel=1e-12)
-    np.testing.assert_allclose(cache.hs.transpose(1, 0, 2), hs.detach().numpy(), atol=1e-12)
-    torch_grads = {"W_xh": rnn.weight_ih_l0.grad, "W_hh": rnn.weight_hh_l0.grad, "b_h": rnn.bias_ih_l0.grad,
-                   "W_hy": W_hy.grad, "b_y": b_y.grad, "h0": h0_t.grad[0]}
-    for name, want in torch_grads.items():
-        np.testing.assert_allclose(grads[name], want.numpy(), atol=1e-10, err_msg=name)
+    ref = TorchRNNLM(params)  # torch's RNN on one-hot inputs, plus the output layer
+    h0_t = torch.tensor(h0, requires_grad=True)
+    loss_sum = ref.loss(one_hot(idx, V), targets, h0_t, reduction="sum")
+    (loss_sum / N).backward()  # summed over time, averaged over streams
+    assert loss == pytest.approx(loss_sum.item() / idx.size, rel=1e-12)
+    _, h_last = ref.logits(one_hot(idx, V), h0)
+    np.testing.assert_allclose(cache.h_last, h_last.detach().numpy(), atol=1e-12)
+    for name, want in {**ref.grads(), "h0": h0_t.grad.numpy()}.items():
+        np.testing.assert_allclose(grads[name], want, atol=1e-10, err_msg=name)
 
 
 @pytest.mark.parametrize("N,T,V,H", SHAPES[1:])
@@ -66,7 +63,7 @@ def test_forward_rejects_bad_input():
         charlm_forward(bad, idx, targets, h0)
     with pytest.raises(ValueError, match="^params .*missing"):
         charlm_forward({k: params[k] for k in ("W_xh", "W_hh")}, idx, targets, h0)
-    with pytest.raises(ValueError, match=r"idx must hold indices in \[0, V\) = \[0, 5\)"):
+    with pytest.raises(ValueError, match=r"^idx must hold indices in \[0, 5\)"):
         charlm_forward(params, idx + 5, targets, h0)
     with pytest.raises(ValueError, match="targets must have shape"):
         charlm_forward(params, idx, targets[:, :2], h0)
@@ -84,21 +81,22 @@ def test_loss_units():
     assert loss_report(0.0) == (0.0, 0.0, 1.0)
 
 
-def test_clip_global_norm_keeps_direction_and_inputs():
+def test_clip_by_global_norm_on_a_dict_keeps_direction_keys_and_inputs():
     rng = np.random.default_rng(0)
     grads = {k: rng.normal(size=s) for k, s in zip(PARAM_NAMES, [(3, 4), (3, 3), (3,), (4, 3), (4,)])}
     copies = {k: v.copy() for k, v in grads.items()}
     norm = math.sqrt(sum((v**2).sum() for v in grads.values()))
-    clipped, got_norm = clip_global_norm(grads, 1.0)
+    clipped, got_norm = clip_by_global_norm(grads, 1.0)
     assert got_norm == pytest.approx(norm)
     assert math.sqrt(sum((v**2).sum() for v in clipped.values())) == pytest.approx(1.0, rel=1e-5)
     for k in PARAM_NAMES:
         np.testing.assert_allclose(clipped[k] * norm, grads[k], rtol=1e-5)
         np.testing.assert_array_equal(grads[k], copies[k])
-    same, _ = clip_global_norm(grads, 10 * norm)
+    same, _ = clip_by_global_norm(grads, 10 * norm)
     assert all(np.array_equal(same[k], grads[k]) for k in PARAM_NAMES)  # under the limit: unchanged
-    with pytest.raises(ValueError, match="max_norm must be a positive number"):
-        clip_global_norm(grads, 0.0)
+    assert list(clipped) == list(PARAM_NAMES)
+    with pytest.raises(ValueError, match="^max_norm must"):
+        clip_by_global_norm(grads, 0.0)
 
 
 def test_adagrad_update_formula():
@@ -137,3 +135,15 @@ def test_evaluate_rejects_a_zero_chunk_and_biases_start_at_plus_zero():
     assert all(np.signbit(params[k]).sum() == 0 for k in ("b_h", "b_y"))
     with pytest.raises(ValueError, match="chunk must be a positive integer"):
         evaluate(params, np.arange(50) % 5, chunk=0)
+
+
+def test_hidden_states_are_the_tanh_rnn_over_embedded_characters():
+    # charlm_hidden_states reads idx through W_xh.T[x] + b_h, which must equal rnn_forward on one-hot inputs.
+    from rnnlib.charlm import charlm_hidden_states
+
+    params, idx, targets, h0 = problem(N=3, T=4, V=5, H=2, seed=4)
+    hs, _, _ = charlm_hidden_states(params, idx, h0)
+    want, _ = rnn_forward(one_hot(idx, 5), h0, params["W_xh"], params["W_hh"], params["b_h"])
+    np.testing.assert_allclose(hs.transpose(1, 0, 2), want, rtol=0, atol=1e-14)
+    _, cache = charlm_forward(params, idx, targets, h0)
+    np.testing.assert_allclose(cache.h, want, rtol=0, atol=1e-14)  # the cache's batch-first view

@@ -8,7 +8,7 @@ from rnnlib.charlm import train_charlm
 
 def test_training_learns_a_repeating_text_and_is_reproducible():
     data = np.tile(np.array([0, 1, 2, 2, 3]), 200)  # "hello" * 200 as indices
-    runs = [train_charlm(data[:900], data[900:], 4, hidden=8, seq_length=5, batch_size=4, steps=150,
+    runs = [train_charlm(data[:900], data[900:], 4, hidden_size=8, seq_length=5, batch_size=4, steps=150,
                          eval_every=50, rng=np.random.default_rng(0), dtype=np.float64) for _ in range(2)]
     res = runs[0]
     assert res.steps == [50, 100, 150] and res.chars == 150 * 4 * 5
@@ -22,7 +22,7 @@ def test_train_and_validation_are_scored_the_same_way():
     rng = np.random.default_rng(1)
     data = rng.integers(0, 6, 700)
     seen = []
-    res = train_charlm(data[:600], data[600:], 6, hidden=8, seq_length=5, batch_size=3, steps=40, eval_every=20,
+    res = train_charlm(data[:600], data[600:], 6, hidden_size=8, seq_length=5, batch_size=3, steps=40, eval_every=20,
                        rng=np.random.default_rng(0), dtype=np.float64,
                        callback=lambda step, p: seen.append((evaluate(p, data[:100]), evaluate(p, data[600:]))))
     assert res.steps == [20, 40] and len(res.running_nats) == 2
@@ -37,7 +37,7 @@ def test_training_errors():
     with pytest.raises(ValueError, match="exactly one budget"):
         train_charlm(data, data, 3)
     with pytest.raises(ValueError, match="train_data must hold indices"):
-        train_charlm(data + 3, data, 3, hidden=4, seq_length=5, batch_size=2, steps=1)
+        train_charlm(data + 3, data, 3, hidden_size=4, seq_length=5, batch_size=2, steps=1)
     params = init_params(3, 4, np.random.default_rng(0), np.float64)
     params["W_hy"][0, 0] = np.nan
     with pytest.raises(FloatingPointError, match="training diverged: the loss is nan at step 0"):
@@ -47,7 +47,7 @@ def test_training_errors():
 @pytest.mark.parametrize("name,value,message", [
     ("batch_size", 0, "batch_size must be a positive integer"),
     ("seq_length", -1, "seq_length must be a positive integer"),
-    ("hidden", 0, "hidden must be a positive integer"),
+    ("hidden_size", 0, "hidden_size must be a positive integer"),
     ("lr", -1.0, "lr must be a positive finite number"),
     ("max_norm", float("nan"), "max_norm must be a positive finite number"),
 ])
@@ -60,18 +60,19 @@ def test_train_charlm_names_the_bad_argument(name, value, message):
 def test_the_loop_is_min_char_rnn_adagrad_bit_for_bit():
     """train_charlm steps with rnnlib.optim.Adagrad(eps_inside=True); a hand loop with adagrad_update
     (memory += g^2; p -= lr g / sqrt(memory + 1e-8)) on the same chunks gives identical float32 weights."""
-    from rnnlib.charlm import (PARAM_NAMES, adagrad_update, charlm_backward, charlm_forward, clip_global_norm,
-                               make_streams)
+    from rnnlib.charlm import PARAM_NAMES, adagrad_update, charlm_backward, charlm_forward, make_streams
+    from rnnlib.clipping import clip_by_global_norm
 
     data = np.random.default_rng(2).integers(0, 5, 400)
     start = init_params(5, 6, np.random.default_rng(0), np.float32)
-    res = train_charlm(data, data[:50], 5, hidden=6, seq_length=4, batch_size=3, steps=7, eval_every=100,
+    res = train_charlm(data, data[:50], 5, hidden_size=6, seq_length=4, batch_size=3, steps=7, eval_every=100,
                        params={k: v.copy() for k, v in start.items()}, lr=0.1, max_norm=5.0)
     p, memory = {k: v.copy() for k, v in start.items()}, {k: np.zeros_like(v) for k, v in start.items()}
     streams, h = make_streams(data, 3, 4), np.zeros((3, 6), np.float32)
     for k in range(7):
         _, cache = charlm_forward(p, streams[:, 4 * k:4 * k + 4], streams[:, 4 * k + 1:4 * k + 5], h)
-        adagrad_update(p, clip_global_norm(charlm_backward(cache), 5.0)[0], memory, lr=0.1)
+        grads = charlm_backward(cache)
+        adagrad_update(p, clip_by_global_norm({n: grads[n] for n in PARAM_NAMES}, 5.0)[0], memory, lr=0.1)
         h = cache.h_last
     for name in PARAM_NAMES:
         np.testing.assert_array_equal(res.params[name], p[name], err_msg=name)

@@ -3,8 +3,8 @@ import numpy as np
 import pytest
 
 from rnnlib import rel_error
-from rnnlib.charlm import PARAM_NAMES, charlm_backward, charlm_forward
-from rnnlib.charloop import (BUGS, check_adagrad_step, check_step_backward, loop_loss_and_grads,
+from rnnlib.charlm import PARAM_NAMES, charlm_backward, charlm_forward, init_params
+from rnnlib.charloop import (BUGS, check_adagrad_step, check_step_backward, loop_adagrad_update, loop_loss_and_grads,
                              loop_step_backward, loop_train)
 
 from charlm_helpers import problem
@@ -39,10 +39,10 @@ def test_bug_switches_break_what_they_should():
 
 def test_loop_train_update_bug_diverges_and_correct_one_learns():
     data = np.tile(np.array([0, 1, 2, 2, 3]), 3)
-    good = loop_train(data, 4, hidden=3, seq_length=4, steps=100, rng=np.random.default_rng(0))
+    good = loop_train(data, 4, hidden_size=3, seq_length=4, steps=100, rng=np.random.default_rng(0))
     assert good.losses[-1] < 0.1 < good.losses[0]
     with pytest.raises(FloatingPointError, match="training diverged at step"):
-        loop_train(data, 4, hidden=3, seq_length=4, steps=300, bugs={"update_param"}, rng=np.random.default_rng(0))
+        loop_train(data, 4, hidden_size=3, seq_length=4, steps=300, bugs={"update_param"}, rng=np.random.default_rng(0))
 
 
 def test_checkers_give_specific_feedback(capsys):
@@ -82,3 +82,17 @@ def test_checkers_say_not_implemented_yet_for_a_released_exercise():
     for checker in (check_step_backward, check_adagrad_step):
         with pytest.raises(AssertionError, match="not implemented yet"):
             checker(lambda *args: None)
+
+
+def test_loop_train_steps_with_optim_adagrad_bit_for_bit():
+    # loop_train updates with rnnlib.optim.Adagrad(eps_inside=True); by hand, loop_adagrad_update on the
+    # same chunks (memory += g^2; p -= lr g / sqrt(memory + 1e-8)) must give identical weights.
+    data = np.random.default_rng(5).integers(0, 4, 60)
+    start = init_params(4, 3, np.random.default_rng(1), np.float64)
+    res = loop_train(data, 4, seq_length=5, steps=6, params={k: v.copy() for k, v in start.items()})
+    p, memory, h = {k: v.copy() for k, v in start.items()}, {k: np.zeros_like(v) for k, v in start.items()}, np.zeros(3)
+    for k in range(6):
+        _, grads, h = loop_loss_and_grads(p, data[5 * k:5 * k + 5], data[5 * k + 1:5 * k + 6], h, max_norm=5.0)
+        loop_adagrad_update(p, grads, memory, lr=0.1)
+    for name in p:
+        np.testing.assert_array_equal(res.params[name], p[name], err_msg=name)

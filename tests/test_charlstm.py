@@ -149,6 +149,59 @@ def test_lr_schedule_warms_up_then_decays_to_a_tenth():
     assert all(a >= b for a, b in zip(values, values[1:]))
 
 
+def test_lr_schedule_floor_and_warmup_are_knobs():
+    assert lr_at(1, 2.0, floor=0.0) == 0.0 and lr_at(1, 2.0, floor=0.05) == pytest.approx(0.1)
+    assert lr_at(0, 2.0, 0.0, 0.05) == pytest.approx(2.0)  # no warm-up: the peak from the first step
+    assert lr_at(0.1, 2.0, 0.2, 0.0) == pytest.approx(1.0)  # half-way through a warm-up from 0
+    assert lr_at(0.6, 2.0, 0.2, 0.0) == pytest.approx(1.0)  # half-way through the cosine: its mid-point
+
+
+class FakeClock:
+    """time.perf_counter stand-in: every call advances 10 ms, so a seconds budget is a number of calls."""
+    def __init__(self):
+        self.now = 0.0
+
+    def __call__(self):
+        self.now += 0.01
+        return self.now
+
+
+def schedule_fractions(monkeypatch, **budget):
+    import rnnlib.charlstm_train as ct
+    seen = []
+    monkeypatch.setattr(ct, "lr_at", lambda p, *a: seen.append(p) or lr_at(p, *a))
+    monkeypatch.setattr(ct.time, "perf_counter", FakeClock())
+    data = np.arange(400) % 5
+    result = train_charlstm(data, data[:200], 5, hidden=4, seq_length=5, batch_size=2, eval_every=1000, **budget)
+    return seen, result
+
+
+def test_a_seconds_budget_runs_the_whole_schedule_like_the_same_number_of_steps(monkeypatch):
+    seen, result = schedule_fractions(monkeypatch, seconds=2.0)
+    assert result.steps > 20 and len(seen) == result.steps
+    assert seen[-1] > 0.95  # the cosine reaches its floor by the end of training, not only of the budget
+    assert np.all(np.diff(seen) > 0)
+    steps_seen, _ = schedule_fractions(monkeypatch, steps=result.steps)
+    assert steps_seen == [i / result.steps for i in range(result.steps)]
+    assert np.max(np.abs(np.array(seen) - steps_seen)) < 0.05  # the steps run replays the seconds run's schedule
+
+
+def test_time_spent_before_training_counts_in_the_budget():
+    data = np.arange(300) % 5
+    result = train_charlstm(data, data, 5, hidden=4, seq_length=5, batch_size=2, seconds=50.0, elapsed_before=60.0)
+    assert result.steps == 1 and result.history[0]["seconds"] >= 60.0 and result.seconds >= 60.0
+
+
+def test_forget_bias_initialises_every_layers_forget_gate():
+    data = np.arange(300) % 5
+    result = train_charlstm(data, data, 5, hidden=3, layers=2, seq_length=5, batch_size=2, steps=1, lr=1e-9,
+                            forget_bias=1.0)
+    for k in range(2):
+        b_ih, b_hh = (getattr(result.model.lstm, f"bias_{w}_l{k}").detach() for w in ("ih", "hh"))
+        torch.testing.assert_close(b_ih[3:6] + b_hh[3:6], torch.ones(3), rtol=0, atol=1e-6)  # rows of f: H..2H
+        assert not torch.allclose(b_ih[:3], torch.ones(3))  # the other gates keep torch's init
+
+
 def test_training_learns_a_repeating_text():
     text = "the cat sat on the mat. " * 60
     vocab = Vocabulary(text)
@@ -181,7 +234,10 @@ def test_training_is_reproducible_by_steps():
 @pytest.mark.parametrize("kwargs,match", [({}, "exactly one budget"), ({"steps": 2, "seconds": 1.0}, "exactly one"),
                                           ({"steps": 0}, "steps must be a positive integer"),
                                           ({"seconds": -1.0}, "seconds must be"),
-                                          ({"steps": 2, "batch_size": 100}, "train_data is too short")])
+                                          ({"steps": 2, "batch_size": 100}, "train_data is too short"),
+                                          ({"steps": 2, "floor": 1.5}, r"floor must be a number in \[0, 1\]; got 1.5"),
+                                          ({"steps": 2, "warmup": 1.0}, r"warmup must be a number in \[0, 1\)"),
+                                          ({"steps": 2, "forget_bias": float("nan")}, "forget_bias must be")])
 def test_training_errors(kwargs, match):
     data = np.arange(200) % 5
     with pytest.raises(ValueError, match=match):
@@ -209,6 +265,23 @@ def test_cli_trains_by_steps_saves_and_ends_with_one_summary_line(tmp_path, caps
     assert model.hidden == 16 and len(vocab) == len(set(text_file.read_text()))
 
 
+def test_cli_defaults_train_by_steps_and_are_the_ones_the_readme_documents(tmp_path, capsys):
+    from rnnlib.charlstm_cli import build_parser
+
+    defaults = vars(build_parser().parse_args(["--text", "x"]))
+    readme = (ASSETS_DIR.parent / "README.md").read_text()
+    documented = re.search(r"python -m rnnlib\.charlstm --help +# (.*)", readme).group(1)
+    for flag, value in re.findall(r"--([a-z-]+) (\S+)", documented):
+        if value[0].isdigit():
+            assert defaults[flag.replace("-", "_")] == type(defaults[flag.replace("-", "_")])(value), flag
+    text_file = tmp_path / "t.txt"
+    text_file.write_text("To be, or not to be: that is the question.\n" * 100)
+    assert main(["--text", str(text_file), "--steps", "2", "--eval-every", "1"]) == 0  # the defaults, by steps
+    out, err = capsys.readouterr()
+    assert f"H={defaults['hidden']} x 1 layer(s), N={defaults['batch_size']}, T={defaults['seq_length']}" in err
+    assert "step     2" in err and out.startswith("seconds=")
+
+
 @pytest.mark.parametrize("args,match", [
     (["--text", "missing.txt", "--steps", "2"], "text file not found"),
     (["--steps", "2"], "--text"),
@@ -216,6 +289,9 @@ def test_cli_trains_by_steps_saves_and_ends_with_one_summary_line(tmp_path, caps
     (["--text", "T", "--steps", "2", "--seconds", "5"], "not allowed with"),
     (["--text", "T", "--steps", "2", "--lr", "nan"], "--lr: must be a positive number"),
     (["--text", "T", "--steps", "2", "--batch-size", "500"], "too short for --batch-size 500"),
+    (["--text", "T", "--steps", "2", "--warmup", "1"], r"--warmup: must be a number in \[0, 1\); got '1'"),
+    (["--text", "T", "--steps", "2", "--floor", "-0.1"], r"--floor: must be a number in \[0, 1\]"),
+    (["--text", "T", "--steps", "2", "--forget-bias", "inf"], "--forget-bias: must be a finite number; got 'inf'"),
 ])
 def test_cli_bad_input_is_one_line_and_exit_code_2(tmp_path, capsys, args, match):
     text_file = tmp_path / "t.txt"

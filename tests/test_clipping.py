@@ -148,9 +148,9 @@ def test_check_clip_by_norm_passes_a_correct_solution_and_names_mistakes():
 def test_bad_inputs_name_the_argument():
     with pytest.raises(ValueError, match="grads must be a non-empty list"):
         global_norm(np.ones(3))
-    with pytest.raises(ValueError, match="max_norm must be a positive number"):
+    with pytest.raises(ValueError, match="^max_norm must be a number in"):
         clip_by_global_norm([np.ones(3)], -1.0)
-    with pytest.raises(ValueError, match="limit must be a positive number"):
+    with pytest.raises(ValueError, match="^limit must be a number in"):
         clip_elementwise([np.ones(3)], 0)
     with pytest.raises(ValueError, match="floating-point"):
         clip_by_global_norm([np.ones(3, dtype=int)], 1.0)

@@ -85,7 +85,7 @@ def test_layer_validation_messages():
         affine_forward(np.zeros((2, 3, 4)), np.zeros((5, 3)), np.zeros(5))
     with pytest.raises(ValueError, match=r"^b .*\(5,\).*\(4,\)"):
         affine_forward(np.zeros((2, 3, 4)), np.zeros((5, 4)), np.zeros(4))
-    with pytest.raises(ValueError, match=r"targets must hold indices in \[0, V\) = \[0, 4\)"):
+    with pytest.raises(ValueError, match=r"^targets must hold indices in \[0, 4\)"):
         softmax_cross_entropy(np.zeros((1, 2, 4)), np.array([[0, 4]]))
     with pytest.raises(ValueError, match="targets must be an integer array"):
         softmax_cross_entropy(np.zeros((1, 2, 4)), np.zeros((1, 2)))
@@ -93,7 +93,7 @@ def test_layer_validation_messages():
         softmax_cross_entropy(np.zeros((1, 2, 4)), np.zeros((1, 2), int), mask=np.ones((2, 1)))
     with pytest.raises(ValueError, match="reduction must be 'mean' or 'sum'"):
         softmax_cross_entropy(np.zeros((1, 2, 4)), np.zeros((1, 2), int), reduction="avg")
-    with pytest.raises(ValueError, match=r"idx must hold indices in \[0, V\) = \[0, 3\)"):
+    with pytest.raises(ValueError, match=r"^idx must hold indices in \[0, 3\)"):
         embedding_forward(np.array([[3]]), np.zeros((3, 2)))
     with pytest.raises(ValueError, match=r"^dout .*\(2, 3, 5\)"):
         affine_backward(np.zeros((2, 3, 4)), affine_forward(np.zeros((2, 3, 4)), np.zeros((5, 4)), np.zeros(5))[1])

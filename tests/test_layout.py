@@ -126,20 +126,12 @@ def test_no_import_cycles():
     assert cycle is None, " -> ".join(cycle)
 
 
-# Known, in modules owned by other developers, to be renamed by their owners (issue 9); listed so
-# that any NEW case fails.
-KNOWN_PRIVATE = {
-    "rnnlib.homework.grade imports _meta from rnnlib.homework.release",
-    "rnnlib.charlstm_train imports _as_index_tensor from rnnlib.charlstm",
-}
-
-
 def test_no_private_name_is_imported_from_another_module():
     private = set()
     for name, path in MODULES.items():
         for target, names in imports_of(name, path):
             private |= {f"{name} imports {n} from {target}" for n in names if n.startswith("_")}
-    assert private <= KNOWN_PRIVATE, sorted(private - KNOWN_PRIVATE)
+    assert not private, sorted(private)
 
 
 @pytest.mark.parametrize("name", sorted(MODULES))

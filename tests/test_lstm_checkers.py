@@ -12,6 +12,13 @@ from rnnlib.lstm_checkers import (
 )
 
 
+def failure(check, student):
+    """The message with which `check` rejects `student` (the test fails if it accepts it)."""
+    with pytest.raises(AssertionError) as err:
+        check(student)
+    return str(err.value)
+
+
 def test_reference_passes_both_checks(capsys):
     assert check_lstm_step_forward(lstm_step_forward) <= 1e-15
     assert check_lstm_step_backward(lstm_step_backward) <= 1e-15
@@ -45,9 +52,7 @@ def test_forward_names_the_wrong_gate_from_the_cache():
         ifgo[:, 3 * H :] = np.tanh(a[:, 3 * H :])
         return ifgo[:, 3 * H :] * cache.tanh_c, c, cache._replace(ifgo=ifgo)
 
-    with pytest.raises(AssertionError) as err:
-        check_lstm_step_forward(student)
-    message = str(err.value)
+    message = failure(check_lstm_step_forward, student)
     assert "h_next is wrong" in message and "c_next is right" in message
     assert "gate o is wrong and i, f, g are right" in message
 
@@ -62,9 +67,7 @@ def test_backward_names_the_wrong_gradient_and_gate():
                              dh_next * cache.tanh_c * o * (1 - o)], axis=1)
         return da @ cache.W_xh, da @ cache.W_hh, dc_prev, da.T @ cache.x, da.T @ cache.h_prev, da.sum(axis=0)
 
-    with pytest.raises(AssertionError) as err:
-        check_lstm_step_backward(student)
-    message = str(err.value)
+    message = failure(check_lstm_step_backward, student)
     assert "dW_hh is wrong" in message and "dc_prev is right" in message
     assert "gate g is wrong and i, f, o are right" in message
 

@@ -46,7 +46,7 @@ def test_vocabulary_errors():
         Vocabulary(order="aba")
     with pytest.raises(ValueError, match=r"idx must hold integer indices in \[0, 3\)"):
         Vocabulary("abc").decode([3])
-    with pytest.raises(ValueError, match=r"idx must hold indices in \[0, V\) = \[0, 2\)"):
+    with pytest.raises(ValueError, match=r"^idx must hold indices in \[0, 2\)"):
         one_hot(np.array([2]), 2)
     with pytest.raises(ValueError, match="V must be a positive integer"):
         one_hot(np.array([0]), 0)

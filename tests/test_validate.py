@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from rnnlib._validate import (check_array, check_cache, check_choice, check_index, check_indices, check_number,
-                              check_param_dict, check_rng, check_stacked_array)
+                              check_param_dict, check_rng, check_stacked_array, check_cell_args)
 from rnnlib.layers import EmbeddingCache
 
 
@@ -114,3 +114,18 @@ def test_make_problem_fixture_is_seeded_and_shaped(make_problem, rng):
     assert p.idx.max() < 6 and p.targets.min() >= 0 and p.idx.dtype.kind == "i"
     assert make_problem(dtype=np.float32).x.dtype == np.float32
     assert rng.random() == np.random.default_rng(0).random()
+
+
+def test_check_cell_args_binds_sizes_in_order_and_rejects_by_name():
+    dims = {}
+    x, h0, W_xh, b_xh = check_cell_args(3, dims, x=np.zeros((2, 4, 5)), h0=np.zeros((2, 6)), W_xh=np.zeros((18, 5)),
+                                        b_xh=np.zeros(18))
+    assert dims == {"N": 2, "T": 4, "D": 5, "H": 6} and W_xh.shape == (18, 5)
+    check_cell_args(1, {}, x=np.zeros((2, 5)), h_prev=np.zeros((2, 6)), W_hh=np.zeros((6, 6)))
+    with pytest.raises(ValueError, match=r"^W_hh must have shape \(3H, H\) = \(18, 6\); got \(18, 5\)"):
+        check_cell_args(3, {}, h_prev=np.zeros((2, 6)), W_hh=np.zeros((18, 5)))
+    with pytest.raises(ValueError, match=r"^x must have shape \(N, D\)"):  # a step's x without h0
+        check_cell_args(3, {}, x=np.zeros((2, 4, 5)))
+    with pytest.raises(ValueError, match=r"^x must have at least one time step"):
+        check_cell_args(1, {}, x=np.zeros((2, 0, 5)), h0=np.zeros((2, 6)))
+

@@ -10,7 +10,7 @@
 The public names of model, training and sampling are importable from rnnlib.charlm directly.
 """
 from .model import (PARAM_NAMES, CharLMCache, LossReport, adagrad_update, charlm_backward, charlm_forward,
-                    charlm_forward_unchecked, check_char_indices, check_params, clip_global_norm, evaluate,
+                    charlm_forward_unchecked, charlm_hidden_states, check_char_indices, check_params, evaluate,
                     init_params, loss_report, make_streams)
 from .sampling import check_temperature, encode_seed, next_char_probs, sample, word_hit_rate
 from .training import CharLMTrainResult, keep_freed_memory, train_charlm
@@ -24,10 +24,10 @@ __all__ = [
     "charlm_backward",
     "charlm_forward",
     "charlm_forward_unchecked",
+    "charlm_hidden_states",
     "check_char_indices",
     "check_params",
     "check_temperature",
-    "clip_global_norm",
     "encode_seed",
     "evaluate",
     "init_params",

@@ -108,7 +108,7 @@ def _run(args):
             write_above_bar(f"--- sample at step {step} ---\n{seed_text}{text_out}\n")
 
     budget = {"steps": args.steps} if args.steps else {"seconds": args.seconds or 60.0}
-    result = train_charlm(train, val, len(vocab), hidden=args.hidden, seq_length=args.seq_length,
+    result = train_charlm(train, val, len(vocab), hidden_size=args.hidden, seq_length=args.seq_length,
                           batch_size=args.batch_size, lr=args.lr, max_norm=args.max_norm,
                           eval_every=args.eval_every, callback=show, rng=rng, progress=True, **budget)
     train_bpc = loss_report(evaluate(result.params, train, n_streams=64)).bpc

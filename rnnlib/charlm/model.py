@@ -24,9 +24,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .._validate import check_array, check_positive_int
+from .._validate import check_array, check_indices, check_positive_int
 from ..bptt import PARAM_NAMES, check_rnn_lm_params  # the same five parameters as rnnlib.bptt's model
-from ..clipping import clip_by_global_norm
 from ..layers import (AffineCache, EmbeddingCache, affine_backward, affine_forward, embedding_backward,
                       embedding_forward, softmax_cross_entropy)
 from ..rnn import RNNScanCache, rnn_scan_backward, rnn_scan_forward
@@ -40,9 +39,9 @@ __all__ = [
     "check_params",
     "charlm_forward",
     "charlm_forward_unchecked",
+    "charlm_hidden_states",
     "check_char_indices",
     "charlm_backward",
-    "clip_global_norm",
     "adagrad_update",
     "make_streams",
     "evaluate",
@@ -78,6 +77,11 @@ class CharLMCache(NamedTuple):
     def hs(self):
         """(T, N, H) hidden states h_1 .. h_T."""
         return self.scan.hs
+
+    @property
+    def h(self):
+        """(N, T, H) hidden states h_1 .. h_T, batch-first (a view of the time-major hs)."""
+        return self.scan.hs.transpose(1, 0, 2)
 
     @property
     def h_last(self):
@@ -118,9 +122,8 @@ def check_params(params):
 
 
 def check_char_indices(name, idx, V):
-    """Check that an integer array holds character codes in [0, V)."""
-    if idx.size and (idx.min() < 0 or idx.max() >= V):
-        raise ValueError(f"{name} must hold indices in [0, V) = [0, {V}); got values in [{idx.min()}, {idx.max()}]")
+    """Check that an integer array holds character codes in [0, V) (rnnlib._validate.check_indices)."""
+    return check_indices(name, idx, V)
 
 
 def charlm_forward(params, idx, targets, h0):
@@ -143,13 +146,25 @@ def charlm_forward(params, idx, targets, h0):
     return charlm_forward_unchecked(params, idx, targets, h0)
 
 
+def charlm_hidden_states(params, idx, h0):
+    """Read characters into the RNN: embedding lookup, + b_h, then the tanh recurrence (no checks).
+
+    The one place where the character model turns characters into hidden states; charlm_forward,
+    evaluate and sampling all call it.
+    Inputs: params (charlm dict), idx (N, T) integer characters, h0 (N, H) the state before them.
+    Returns: hs (T, N, H), time-major like the scan, with hs[-1] the last state; the embedding's
+    and the scan's caches (for charlm_backward).
+    """
+    xw, embed = embedding_forward(idx.T, params["W_xh"].T)  # (T, N, H): W_xh.T[x] instead of onehot(x) @ W_xh.T
+    xw += params["b_h"]
+    hs, scan = rnn_scan_forward(xw, h0.astype(xw.dtype, copy=False), params["W_hh"])  # (T, N, H)
+    return hs, embed, scan
+
+
 def charlm_forward_unchecked(params, idx, targets, h0):
     """charlm_forward without its input checks, for a loop that validated the whole text once."""
-    W_xh, W_hh, b_h, W_hy, b_y = (params[k] for k in PARAM_NAMES)
-    xw, embed = embedding_forward(idx.T, W_xh.T)  # (T, N, H): W_xh.T[x] instead of onehot(x) @ W_xh.T
-    xw += b_h
-    hs, scan = rnn_scan_forward(xw, h0.astype(xw.dtype, copy=False), W_hh)  # (T, N, H)
-    logits, affine = affine_forward(hs, W_hy, b_y)  # (T, N, V): all positions in one matmul
+    hs, embed, scan = charlm_hidden_states(params, idx, h0)  # (T, N, H)
+    logits, affine = affine_forward(hs, params["W_hy"], params["b_y"])  # (T, N, V): all positions in one matmul
     loss_sum, dlogits = softmax_cross_entropy(logits, targets.T, reduction="sum")
     N = idx.shape[0]
     dlogits /= N  # the loss we differentiate: summed over the T steps, averaged over the N streams
@@ -172,16 +187,6 @@ def charlm_backward(cache):
     dW_xh_T = embedding_backward(dxw, cache.embed)  # (V, H): rows of repeated characters add up
     db_h = dxw.reshape(-1, dxw.shape[2]).sum(axis=0)  # (H,)
     return {"W_xh": dW_xh_T.T, "W_hh": dW_hh, "b_h": db_h, "W_hy": dW_hy, "b_y": db_y, "h0": dh0}
-
-
-def clip_global_norm(grads, max_norm):
-    """Clip the parameter gradients of a dict by their global norm (rnnlib.clipping.clip_by_global_norm).
-
-    Inputs: grads dict name -> array (never modified; only PARAM_NAMES are used), max_norm > 0.
-    Returns: (clipped dict, norm before clipping).
-    """
-    clipped, norm = clip_by_global_norm([grads[k] for k in PARAM_NAMES], max_norm)
-    return dict(zip(PARAM_NAMES, clipped)), norm
 
 
 def adagrad_update(params, grads, memory, lr=0.1, eps=1e-8):
@@ -207,16 +212,13 @@ def evaluate(params, data, n_streams=16, chunk=500):
     n_streams = max(1, min(check_positive_int("n_streams", n_streams), (len(data) - 1) // 2))
     streams = make_streams(data, n_streams, 1)  # (n, S + 1)
     check_char_indices("data", streams, params["W_hy"].shape[0])
-    W_xh, W_hh, b_h, W_hy, b_y = (params[k] for k in PARAM_NAMES)
-    h = np.zeros((n_streams, W_hh.shape[0]), dtype=W_hh.dtype)
+    h = np.zeros((n_streams, params["W_hh"].shape[0]), dtype=params["W_hh"].dtype)
     total, count = 0.0, 0
     for p in range(0, streams.shape[1] - 1, chunk):
         x, y = streams[:, p:p + chunk], streams[:, p + 1:p + chunk + 1]
         x = x[:, :y.shape[1]]
-        xw, _ = embedding_forward(x.T, W_xh.T)  # (chunk, n, H)
-        xw += b_h
-        hs, _ = rnn_scan_forward(xw, h, W_hh)  # (chunk, n, H)
-        logits, _ = affine_forward(hs, W_hy, b_y)
+        hs, _, _ = charlm_hidden_states(params, x, h)  # (chunk, n, H)
+        logits, _ = affine_forward(hs, params["W_hy"], params["b_y"])
         nll, _ = softmax_cross_entropy(logits, y.T, reduction="sum")
         total, count, h = total + nll, count + y.size, hs[-1]
     return total / count

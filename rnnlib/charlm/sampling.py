@@ -9,7 +9,7 @@ time there is no true text, so each generated character is fed back in as the ne
 The temperature divides the scores: below 1 sharpens p (safer, more repetitive text), above 1
 flattens it (more surprising text, more spelling mistakes); greedy is the limit temperature -> 0.
 Works with the parameter dicts of rnnlib.charlm (W_xh (H, V), W_hh, b_h, W_hy (V, H), b_y) and
-uses the same layers: embedding lookup, rnnlib.rnn.rnn_scan_forward, affine output, softmax.
+uses the same layers: model.charlm_hidden_states (embedding lookup, + b_h, the scan), affine output, softmax.
 """
 from __future__ import annotations
 
@@ -18,9 +18,8 @@ import re
 
 import numpy as np
 
-from ..layers import affine_forward, embedding_forward, softmax
-from ..rnn import rnn_scan_forward
-from .model import PARAM_NAMES, check_params
+from ..layers import affine_forward, softmax
+from .model import PARAM_NAMES, charlm_hidden_states, check_params
 
 __all__ = ["check_temperature", "encode_seed", "next_char_probs", "sample", "word_hit_rate"]
 
@@ -49,9 +48,7 @@ def _read(p, codes, h):
     """Feed characters (indices) into the RNN from state h (1, H); return the state after the last one (1, H)."""
     if len(codes) == 0:
         return h
-    xw, _ = embedding_forward(np.asarray(codes, dtype=np.int64)[:, None], p["W_xh"].T)  # (T, 1, H)
-    xw += p["b_h"]
-    hs, _ = rnn_scan_forward(xw, h, p["W_hh"])  # (T, 1, H)
+    hs, _, _ = charlm_hidden_states(p, np.asarray(codes, dtype=np.int64)[None, :], h)  # (T, 1, H)
     return hs[-1]
 
 

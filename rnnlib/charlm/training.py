@@ -20,9 +20,10 @@ from typing import NamedTuple
 import numpy as np
 
 from .._validate import check_array, check_positive_int
-from ..progress import progress as progress_bar
+from ..clipping import clip_by_global_norm
 from ..optim import Adagrad
-from .model import (charlm_backward, charlm_forward_unchecked, check_char_indices, check_params, clip_global_norm,
+from ..progress import progress as progress_bar
+from .model import (PARAM_NAMES, charlm_backward, charlm_forward_unchecked, check_char_indices, check_params,
                     evaluate, init_params, loss_report, make_streams)
 
 __all__ = ["CharLMTrainResult", "train_charlm", "keep_freed_memory"]
@@ -62,14 +63,14 @@ class CharLMTrainResult(NamedTuple):
     running_nats: list  # mean minibatch loss per character since the previous evaluation
 
 
-def train_charlm(train_data, val_data, V, *, hidden=100, seq_length=25, batch_size=32, lr=0.1,
+def train_charlm(train_data, val_data, V, *, hidden_size=100, seq_length=25, batch_size=32, lr=0.1,
                  max_norm=5.0, steps=None, seconds=None, eval_every=100, callback=None,
                  rng=None, params=None, dtype=np.float32, progress=False):
     """Train a character RNN with truncated BPTT, global-norm clipping and Adagrad.
 
     Inputs:
     - train_data, val_data: 1-D int arrays of character indices in [0, V).
-    - V: vocabulary size; hidden (H), seq_length (T), batch_size (N streams), lr, max_norm.
+    - V: vocabulary size; hidden_size (H), seq_length (T), batch_size (N streams), lr, max_norm.
     - steps or seconds: the budget; exactly one. Use steps for reproducible output. A seconds
       budget always runs at least one step, so every result has at least one evaluation.
     - eval_every: evaluate every this many steps (and at the end) on val_data and on the same
@@ -86,12 +87,12 @@ def train_charlm(train_data, val_data, V, *, hidden=100, seq_length=25, batch_si
         raise ValueError(f"seconds must be positive; got {seconds!r}")
     steps = None if steps is None else check_positive_int("steps", steps)
     eval_every = check_positive_int("eval_every", eval_every)
-    hidden, seq_length = check_positive_int("hidden", hidden), check_positive_int("seq_length", seq_length)
+    hidden_size, seq_length = check_positive_int("hidden_size", hidden_size), check_positive_int("seq_length", seq_length)
     batch_size = check_positive_int("batch_size", batch_size)
     for name, value in (("lr", lr), ("max_norm", max_norm)):
         if isinstance(value, bool) or not isinstance(value, (int, float, np.floating)) or not 0 < value < math.inf:
             raise ValueError(f"{name} must be a positive finite number; got {value!r}")
-    params = init_params(V, hidden, rng, dtype) if params is None else params
+    params = init_params(V, hidden_size, rng, dtype) if params is None else params
     H = check_params(params)["H"]
     streams = make_streams(train_data, batch_size, seq_length)  # (N, S + 1)
     check_array("val_data", val_data, ("L",), kind="int")
@@ -114,7 +115,8 @@ def train_charlm(train_data, val_data, V, *, hidden=100, seq_length=25, batch_si
             bar.close()
             raise FloatingPointError(f"training diverged: the loss is {loss} at step {step}; "
                                      f"try a smaller lr (now {lr}) or max_norm (now {max_norm})")
-        grads, _ = clip_global_norm(charlm_backward(cache), max_norm)
+        grads = charlm_backward(cache)  # PARAM_NAMES and h0: the initial state is no parameter
+        grads, _ = clip_by_global_norm({k: grads[k] for k in PARAM_NAMES}, max_norm)
         optimizer.step(grads)
         h, step = cache.h_last, step + 1
         running, n_running = running + loss, n_running + 1

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import nbformat
 
-from .release import _meta, course, grade_source
+from .release import course, grade_source, nbgrader_metadata
 from .spec import get_homework
 
 __all__ = ["grade", "collect_submissions", "STATUSES"]
@@ -77,10 +77,10 @@ def _restore_cells(nb, homework):
         where = len(nb.cells)
         if solution is not None:
             if f"{ex.function}_solution" not in present:
-                nb.cells[solution].metadata["nbgrader"] = _meta(f"{ex.function}_solution", solution=True)
+                nb.cells[solution].metadata["nbgrader"] = nbgrader_metadata(f"{ex.function}_solution", solution=True)
             where = next((i for i in code if i > solution and mentions.search(nb.cells[i].source)), solution) + 1
         cell = nbformat.v4.new_code_cell(grade_source(ex))  # nbgrader puts the released source back anyway
-        cell.metadata["nbgrader"] = _meta(ex.function, points=ex.points)
+        cell.metadata["nbgrader"] = nbgrader_metadata(ex.function, points=ex.points)
         if nb.nbformat_minor < 5:
             cell.pop("id", None)
         nb.cells.insert(where, cell)

@@ -60,7 +60,7 @@ def exercise_cells(nb, exercise):
                      f"'def {exercise.function}(' in the notebook")
 
 
-def _meta(grade_id, *, solution=False, points=None):
+def nbgrader_metadata(grade_id, *, solution=False, points=None):
     meta = {"schema_version": 3, "grade_id": grade_id, "solution": solution, "grade": points is not None,
             "locked": not solution, "task": False}
     if points is not None:
@@ -84,9 +84,9 @@ def assemble(homework):
     nb = nbformat.read(homework.path, as_version=4)
     found = sorted((exercise_cells(nb, ex) + (ex,) for ex in homework.exercises), key=lambda t: t[1], reverse=True)
     for solution, check, ex in found:  # from the bottom up, so earlier indices stay valid
-        nb.cells[solution].metadata["nbgrader"] = _meta(f"{ex.function}_solution", solution=True)
+        nb.cells[solution].metadata["nbgrader"] = nbgrader_metadata(f"{ex.function}_solution", solution=True)
         cell = nbformat.v4.new_code_cell(grade_source(ex))
-        cell.metadata["nbgrader"] = _meta(ex.function, points=ex.points)
+        cell.metadata["nbgrader"] = nbgrader_metadata(ex.function, points=ex.points)
         nb.cells.insert(check + 1, cell)
     for cell in nb.cells:
         cell.pop("id", None)  # nbgrader and nbformat assign fresh ids

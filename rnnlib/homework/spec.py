@@ -63,7 +63,7 @@ class Homework:
 
 RNN_STEP = ("rnnlib.rnn:rnn_step_backward", "rnnlib.rnn:_step_backward")
 RNN_LOOP = ("rnnlib.rnn:rnn_backward", "rnnlib.rnn:rnn_scan_backward", "rnnlib.bptt:bptt_loop")
-CLIP = ("rnnlib.clipping:clip_by_global_norm", "rnnlib.charlm:clip_global_norm")
+CLIP = ("rnnlib.clipping:clip_by_global_norm",)
 
 HOMEWORK = {
     "02": Homework("02", NOTEBOOKS / "02_char_rnn.ipynb", (
