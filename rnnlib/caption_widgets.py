@@ -1,8 +1,9 @@
 """Caption widgets: compose a scene and read its caption, a beam-width slider, attention word by word.
 
 Each widget is a thin ipywidgets wrapper around a plain function that is unit tested:
-compose_scene / describe_scene, beam_table, attention_panel. Pictures are PNGs in Image widgets,
-so executing a notebook writes no extra output.
+compose_scene / describe_scene, beam_table, attention_panel. Pictures and boxes come from rnnlib.widgets
+(render_png into image_widget, inside an explorer), so they look like every other widget of the course and
+executing a notebook writes only the explorer's one-line text form.
 """
 from __future__ import annotations
 
@@ -16,12 +17,13 @@ from .caption_eval import decode_images
 from .caption_models import numpy_step
 from .caption_plots import draw_attention
 from .captionworld import COLOURS, MAX_LEN, SHAPES, SIZES, CaptionVocab, captions, make_scene, render
-from .widgets import render_png
+from .widgets import explorer, image_widget, render_png
 
 __all__ = ["compose_scene", "describe_scene", "beam_table", "attention_panel",
            "compose_widget", "beam_widget", "attention_widget", "PLACES"]
 
 # where the second object stands relative to the first, and the two centres (x, y) that say so
+SCENE_FIGSIZE, THUMB_FIGSIZE, ATTENTION_FIGSIZE = (2.5, 2.5), (2.2, 2.2), (12, 4)  # inches, as rnnlib.widgets shows them
 PLACES = {"left of": ((8.5, 16.0), (23.5, 16.0)), "right of": ((23.5, 16.0), (8.5, 16.0)),
           "above": ((16.0, 8.5), (16.0, 23.5)), "below": ((16.0, 23.5), (16.0, 8.5))}
 
@@ -57,6 +59,12 @@ def attention_panel(model, image):
     return words, attention_maps(model, image, words)
 
 
+def _show_image(fig, image):
+    ax = fig.add_subplot(1, 1, 1)
+    ax.imshow(image)
+    ax.axis("off")
+
+
 def _dropdowns(prefix, shape, colour, size):
     import ipywidgets as widgets
 
@@ -73,19 +81,20 @@ def compose_widget(model):
     second = _dropdowns("2nd", "square", "blue", "small")
     two = widgets.Checkbox(value=True, description="second object")
     relation = widgets.Dropdown(options=list(PLACES), value="left of", description="1st is")
-    image, text = widgets.Image(format="png"), widgets.HTML()
+    image, text = image_widget(SCENE_FIGSIZE), widgets.HTML()
 
     def redraw(_change=None):
         scene = compose_scene(tuple(d.value for d in first), tuple(d.value for d in second) if two.value else None,
                               relation.value)
         img, ref, hyp = describe_scene(model, scene)
-        image.value = render_png(lambda fig: fig.add_subplot(1, 1, 1).imshow(img), (2.5, 2.5))
+        image.value = render_png(lambda fig: _show_image(fig, img), SCENE_FIGSIZE)
         text.value = f"<b>model:</b> {html.escape(hyp)}<br><b>a reference:</b> {html.escape(ref)}"
 
     for w in [*first, *second, two, relation]:
         w.observe(redraw, names="value")
     redraw()
-    return widgets.VBox([widgets.HBox(first), widgets.HBox([two, relation]), widgets.HBox(second), image, text])
+    return explorer([widgets.HBox(first), widgets.HBox([two, relation]), widgets.HBox(second), image, text],
+                    "compose a scene and read the model's caption")
 
 
 def beam_widget(model, images, index=0, beam_width=3):
@@ -94,11 +103,11 @@ def beam_widget(model, images, index=0, beam_width=3):
 
     pick = widgets.IntSlider(value=index, min=0, max=len(images) - 1, description="image")
     width = widgets.IntSlider(value=beam_width, min=1, max=8, description="beam width")
-    image, table = widgets.Image(format="png"), widgets.HTML()
+    image, table = image_widget(THUMB_FIGSIZE), widgets.HTML()
 
     def redraw(_change=None):
         img = images[pick.value]
-        image.value = render_png(lambda fig: fig.add_subplot(1, 1, 1).imshow(img), (2.2, 2.2))
+        image.value = render_png(lambda fig: _show_image(fig, img), THUMB_FIGSIZE)
         rows = "".join(f"<tr><td>{html.escape(c)}</td><td>{lp:.3f}</td><td>{sc:.3f}</td></tr>"
                        for c, lp, sc in beam_table(model, img, width.value)[:8])
         table.value = f"<table><tr><th>caption</th><th>log p</th><th>score</th></tr>{rows}</table>"
@@ -106,7 +115,8 @@ def beam_widget(model, images, index=0, beam_width=3):
     pick.observe(redraw, names="value")
     width.observe(redraw, names="value")
     redraw()
-    return widgets.VBox([widgets.HBox([pick, width]), widgets.HBox([image, table])])
+    return explorer([widgets.HBox([pick, width]), widgets.HBox([image, table])],
+                    "beam-search hypotheses for a test image, with a beam-width slider")
 
 
 def attention_widget(model, images, index=0):
@@ -114,13 +124,13 @@ def attention_widget(model, images, index=0):
     import ipywidgets as widgets
 
     pick = widgets.IntSlider(value=index, min=0, max=len(images) - 1, description="image")
-    image = widgets.Image(format="png")
+    image = image_widget(ATTENTION_FIGSIZE)
 
     def redraw(_change=None):
         img = images[pick.value]
         words, maps = attention_panel(model, img)
-        image.value = render_png(lambda fig: draw_attention(img, words, maps, fig=fig), (12, 4))
+        image.value = render_png(lambda fig: draw_attention(img, words, maps, fig=fig), ATTENTION_FIGSIZE)
 
     pick.observe(redraw, names="value")
     redraw()
-    return widgets.VBox([pick, image])
+    return explorer([pick, image], "the attention map of every word of a test image's caption")

@@ -1,7 +1,7 @@
 """Command line for rnnlib.charlstm: train a char-LSTM (torch, float32, CPU) on a UTF-8 text file.
 
-    python -m rnnlib.charlstm --text PATH [--seconds 100 | --steps N] [--seed 0] [--hidden 192]
-        [--layers 1] [--embed 64] [--seq-length 50] [--batch-size 32] [--lr 0.006] [--warmup 0.02]
+    python -m rnnlib.charlstm --text PATH [--seconds 100 | --steps N] [--seed 0] [--hidden 256]
+        [--layers 1] [--embed 64] [--seq-length 50] [--batch-size 32] [--lr 0.004] [--warmup 0.02]
         [--floor 0.1] [--forget-bias B] [--eval-every 100] [--eval-chars 10000] [--save PATH]
         [--sample N] [--threads 2]
 
@@ -101,12 +101,12 @@ def build_parser():
     budget.add_argument("--seconds", type=_number(float), help="wall-clock budget, final evaluation included (default 100)")
     budget.add_argument("--steps", type=_number(int), help="number of updates (reproducible)")
     p.add_argument("--seed", type=_number(int, allow_zero=True), default=0, help="seed for weights and batches (default 0)")
-    p.add_argument("--hidden", type=_number(int), default=192, help="LSTM units per layer H (default 192)")
+    p.add_argument("--hidden", type=_number(int), default=256, help="LSTM units per layer H (default 256)")
     p.add_argument("--layers", type=_number(int), default=1, help="stacked LSTM layers (default 1)")
     p.add_argument("--embed", type=_number(int), default=64, help="embedding size D (default 64)")
     p.add_argument("--seq-length", type=_number(int), default=50, help="BPTT steps T per chunk (default 50)")
     p.add_argument("--batch-size", type=_number(int), default=32, help="parallel streams N (default 32)")
-    p.add_argument("--lr", type=_number(float), default=6e-3, help="Adam peak learning rate (default 0.006)")
+    p.add_argument("--lr", type=_number(float), default=4e-3, help="Adam peak learning rate (default 0.004)")
     p.add_argument("--warmup", type=_fraction(1.0, closed=False), default=0.02,
                    help="fraction of the budget for the linear warm-up (default 0.02)")
     p.add_argument("--floor", type=_fraction(1.0), default=0.1,

@@ -67,8 +67,8 @@ def _batches(train, N, T, generator):
             yield x[:, t:t + T], y[:, t:t + T], t == 0
 
 
-def train_charlstm(train_data, val_data, V, *, hidden=192, layers=1, embed=64, seq_length=50, batch_size=32,
-                   lr=6e-3, warmup=0.02, floor=0.1, max_norm=1.0, forget_bias=None, steps=None, seconds=None,
+def train_charlstm(train_data, val_data, V, *, hidden=256, layers=1, embed=64, seq_length=50, batch_size=32,
+                   lr=4e-3, warmup=0.02, floor=0.1, max_norm=1.0, forget_bias=None, steps=None, seconds=None,
                    seed=0, eval_every=100, eval_chars=10000, callback=None, progress_bar=False, elapsed_before=0.0):
     """Train a CharLSTM on index sequences; give exactly one budget: steps (reproducible) or seconds.
 

@@ -53,3 +53,16 @@ def test_widgets_redraw_when_controls_move(model):
     png = a.children[1].value
     a.children[0].value = 1
     assert a.children[1].value != png
+
+
+def test_widgets_use_the_shared_image_helper(model):
+    from rnnlib.caption_widgets import ATTENTION_FIGSIZE, SCENE_FIGSIZE
+    from rnnlib.widgets import DISPLAY_DPI
+
+    images = make_split("test", n=2).images
+    w, a = compose_widget(model), attention_widget(model, images)
+    assert repr(w) == "[interactive widget: compose a scene and read the model's caption; run the cell to explore]"
+    assert "attention map" in repr(a) and "run the cell to explore" in repr(beam_widget(model, images))
+    assert w.children[-2].layout.width == f"{round(SCENE_FIGSIZE[0] * DISPLAY_DPI)}px"  # image_widget's natural size
+    assert a.children[1].layout.width == f"{round(ATTENTION_FIGSIZE[0] * DISPLAY_DPI)}px"
+    assert a.children[1].value[:8] == b"\x89PNG\r\n\x1a\n"
