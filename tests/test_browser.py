@@ -413,8 +413,8 @@ def drive_gate_inspector(nb, widget, label):
     return widget
 
 
-# Known (reported to the lead): these widgets build a plain widgets.Image instead of rnnlib.widgets'
-# image_widget, so their pictures stretch to the output's width (05's gate inspector also renders at 1x).
+# Known (reported to the lead): 05's gate inspector builds a plain widgets.Image instead of rnnlib.widgets'
+# image_widget, so its 1x picture stretches to the output's width.
 STRETCHED = "known, issue 13: the picture is stretched (rnnlib does not use widgets.image_widget for it)"
 
 
@@ -471,7 +471,7 @@ def test_compose_widget(notebooks):
     checkbox.check()
     assert wait_changed(nb, view, alone) == start
     nb.check_clean()
-    check_natural_size(widget, known=STRETCHED)
+    check_natural_size(widget)
 
 
 def test_beam_widget(notebooks):
@@ -495,7 +495,7 @@ def test_beam_widget(notebooks):
     set_slider(nb, pick, 0)
     assert wait_changed(nb, view, moved) == start
     nb.check_clean()
-    check_natural_size(widget, known=STRETCHED)  # shown at 1x: 352 CSS px from a 352 px PNG
+    check_natural_size(widget)
 
 
 def test_attention_widget(notebooks):
