@@ -63,21 +63,26 @@ REWRITES = {
 # kernels compute while the browser works on another notebook's widgets.
 NEEDS = {
     "02_char_rnn.ipynb": ["from rnnlib.charlm import", "sonnets, plays = load_corpus(", "vocab = Vocabulary(sonnets)",
-                          'SEED_LINE = "Shall I compare', "widget = temperature_widget("],
+                          'SEED_LINE = "Shall I compare', "widget = temperature_widget(",
+        "def adagrad_step(", "adagrad_widget(fn=adagrad_step"],
     "05_lstm_gru.ipynb": ["from rnnlib import gate_compare, tasks", "GAP, STEPS, SEEDS = 60", "model = runs[\"lstm:4\"][0].model",
-                          "charlstm, vocab = load_checkpoint()", "cell_viewer(charlstm, vocab", "sentence_trace = lstm_gate_trace("],
+                          "charlstm, vocab = load_checkpoint()", "cell_viewer(charlstm, vocab", "sentence_trace = lstm_gate_trace(",
+        "def my_lstm_step_forward(", "lstm_gate_widget(one_hot(seq[0], 9)"],
     "06_captioning.ipynb": ["from rnnlib import captionworld as cw", 'test = cw.make_split("test", n=300)',
-                            "models = {k: load_checkpoint(", "compose_widget(models", "beam_widget(models", "attention_widget(models"],
+                            "models = {k: load_checkpoint(", "compose_widget(models", "beam_widget(models", "attention_widget(models",
+        "def beam_step(", "beam_step_widget(fn=beam_step"],
     "03_bptt.ipynb": ["from rnnlib.bptt import", "TEXT = \"the same weights", "SEEDS = [(1, 2)]", "starts = [0, 10, 20, 30]",
-                      "ks = np.arange(1, T_big + 1)", "truncation_widget(T_big, curves, k=8)"],
-    "04_vanishing_exploding.ipynb": ["from rnnlib.widgets import gradient_decay_widget", "gradient_decay_widget(sigma_max=1.0"],
+                      "ks = np.arange(1, T_big + 1)", "truncation_widget(T_big, curves, k=8)",
+        "def my_rnn_backward(", "bptt_norms_widget(fn=my_rnn_backward"],
+    "04_vanishing_exploding.ipynb": ["from rnnlib.widgets import gradient_decay_widget", "gradient_decay_widget(sigma_max=1.0",
+        "def clip_by_norm(", "clip_widget(fn=clip_by_norm"],
     "01_forward_pass.ipynb": ["notebook_setup()", 'forward_step_widget("dog")'],
 }
 
-TESTS = {"01_forward_pass.ipynb": ["test_forward_step_widget"], "02_char_rnn.ipynb": ["test_temperature_widget"],
-         "03_bptt.ipynb": ["test_truncation_widget"], "04_vanishing_exploding.ipynb": ["test_gradient_decay_widget"],
-         "05_lstm_gru.ipynb": ["test_gate_inspectors", "test_cell_viewer"],
-         "06_captioning.ipynb": ["test_compose_widget", "test_beam_widget", "test_attention_widget"]}
+TESTS = {"01_forward_pass.ipynb": ["test_forward_step_widget"], "02_char_rnn.ipynb": ["test_homework_widget", "test_temperature_widget"],
+         "03_bptt.ipynb": ["test_homework_widget", "test_truncation_widget"], "04_vanishing_exploding.ipynb": ["test_homework_widget", "test_gradient_decay_widget"],
+         "05_lstm_gru.ipynb": ["test_homework_widget", "test_gate_inspectors", "test_cell_viewer"],
+         "06_captioning.ipynb": ["test_homework_widget", "test_compose_widget", "test_beam_widget", "test_attention_widget"]}
 
 
 TIMES = []  # (what, time.monotonic()): the parts of the run, printed at the end (pytest -s shows them)
@@ -106,7 +111,7 @@ def notebooks(lab, browser, request):
     """Every notebook a selected test uses, open in its own page (1366 px wide, 2x HiDPI), its needed
     cells queued to run."""
     context = browser.new_context(viewport={"width": 1366, "height": 900}, device_scale_factor=2)
-    selected = {item.name for item in request.session.items}
+    selected = {item.originalname for item in request.session.items}
     opened = {name: Notebook(context.new_page(), lab, name) for name in NEEDS
               if any(test in selected for test in TESTS[name])}
     for name, nb in opened.items():
@@ -515,3 +520,30 @@ def test_attention_widget(notebooks):
     assert readout(pick) == "19"
     nb.check_clean()
     check_natural_size(widget)
+
+
+# The homework widgets: each is driven by the student's own function (the instructor version holds the
+# solution), so it must show a picture or text, not "not implemented yet", and follow its slider.
+HOMEWORK = {"02_char_rnn.ipynb": "adagrad_widget(fn=adagrad_step", "03_bptt.ipynb": "bptt_norms_widget(fn=my_rnn_backward",
+            "04_vanishing_exploding.ipynb": "clip_widget(fn=clip_by_norm", "05_lstm_gru.ipynb": "lstm_gate_widget(one_hot(seq[0], 9)",
+            "06_captioning.ipynb": "beam_step_widget(fn=beam_step"}
+
+
+@pytest.mark.parametrize("name", list(HOMEWORK))
+def test_homework_widget(notebooks, name):
+    nb = notebooks[name]
+    widget = nb.widget(HOMEWORK[name])
+    slider = widget.locator(".widget-slider").first
+    has_picture = widget.locator("img.widget-image").count() > 0
+    view = lambda: (widget.locator(".widget-html-content").all_inner_texts(), image_bytes(widget) if has_picture else b"")  # noqa: E731
+    start, value = view(), readout(slider)
+    assert "not implemented" not in " ".join(start[0])
+    check_full_labels(widget)
+    screenshot(nb, widget, f"{name[:2]}_homework")
+    set_slider(nb, slider, 10_000)  # to its maximum (the slider clamps): the view follows
+    moved = wait_changed(nb, view, start)
+    set_slider(nb, slider, value)
+    assert wait_changed(nb, view, moved) == start
+    nb.check_clean()
+    if has_picture:
+        check_natural_size(widget, known=STRETCHED if name.startswith("05") else None)  # 05: the gate inspector's drawing
