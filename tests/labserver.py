@@ -34,11 +34,27 @@ def free_port():
         return sock.getsockname()[1]
 
 
+def rewrite_cells(path, pairs):
+    """In the notebook at path (the served copy), replace each `old` text of a code cell by `new`.
+
+    Each `old` must occur in exactly one code cell, once: a notebook that changed fails loudly here
+    instead of serving a cell that no longer does what the test expects.
+    """
+    notebook = json.loads(path.read_text())
+    for old, new in pairs:
+        hits = [c for c in notebook["cells"] if c["cell_type"] == "code" and "".join(c["source"]).count(old) == 1]
+        if len(hits) != 1:
+            raise ValueError(f"{path.name}: {len(hits)} code cells contain {old!r} once; expected exactly one")
+        hits[0]["source"] = "".join(hits[0]["source"]).replace(old, new)
+    path.write_text(json.dumps(notebook, indent=1))
+
+
 class LabServer:
     """JupyterLab over a temporary copy of a notebooks folder (a context manager)."""
 
-    def __init__(self, notebooks, start_timeout=90):
+    def __init__(self, notebooks, rewrites=None, start_timeout=90):
         self.source = Path(notebooks)
+        self.rewrites = rewrites or {}
         self.start_timeout = start_timeout
         self.token = secrets.token_hex(16)
         self.port = free_port()
@@ -48,6 +64,8 @@ class LabServer:
         self.tmp = Path(tempfile.mkdtemp(prefix="rnn-course-lab-"))
         self.root = self.tmp / "notebooks"
         shutil.copytree(self.source, self.root, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+        for name, pairs in self.rewrites.items():
+            rewrite_cells(self.root / name, pairs)
         for name, values in SETTINGS.items():
             path = self.tmp / "settings" / name
             path.parent.mkdir(parents=True, exist_ok=True)

@@ -13,6 +13,7 @@ import base64
 import os
 import re
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -25,7 +26,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-sync", "--no-first-run"]
 SCREENSHOTS = os.environ.get("RNN_COURSE_SCREENSHOTS")
 WAIT_MS = 120_000  # generous: a loaded 2-core CI machine; nothing here asserts a duration
-RUN_MS = 1_800_000  # for a run of cells (02 trains its model for 4000 steps); a loaded machine is slow
+RUN_MS = 900_000  # for the cells a widget needs (queued at the start); a loaded machine is slow
 
 REQUIRED = os.environ.get("RNN_COURSE_REQUIRE_BROWSER") == "1"  # .ci/run: fail instead of skipping
 try:
@@ -45,10 +46,56 @@ if not CHROMIUM:
 BENIGN_CONSOLE = ()
 
 
+# The served COPY runs only the cells each widget needs, and trains less where a widget only needs *a*
+# trained model: 02 trains its char-RNN 300 steps instead of 4000, 03 trains one seed pair instead of
+# eight, 05 trains only the remembering LSTM on one seed, 06 loads its checkpoints without evaluating
+# them. The widget cells themselves are the notebooks' own source, never rewritten. (Each `old` text
+# must occur once in one code cell: a notebook that changes fails here loudly.)
+REWRITES = {
+    "02_char_rnn.ipynb": [("steps=4000, eval_every=100", "steps=300, eval_every=100")],
+    "03_bptt.ipynb": [("SEEDS = [(1, 2)] + [(s, s + 100) for s in range(10, 17)]", "SEEDS = [(1, 2)]")],
+    "05_lstm_gru.ipynb": [('memory_runs(["rnn", "lstm", "lstm:4", "gru:4"], GAP, seeds=SEEDS,',
+                           'memory_runs(["lstm:4"], GAP, seeds=1,')],
+    "06_captioning.ipynb": [("for k, m in models.items():\n    for name, data in", "for k, m in []:\n    for name, data in")],
+}
+# The cells each notebook's widgets need (a text each cell contains), in order; the last ones are the
+# widget cells. Notebooks are opened and their cells queued all at once, slowest first, so that the
+# kernels compute while the browser works on another notebook's widgets.
+NEEDS = {
+    "02_char_rnn.ipynb": ["from rnnlib.charlm import", "sonnets, plays = load_corpus(", "vocab = Vocabulary(sonnets)",
+                          'SEED_LINE = "Shall I compare', "widget = temperature_widget(",
+        "def adagrad_step(", "adagrad_widget(fn=adagrad_step"],
+    "05_lstm_gru.ipynb": ["from rnnlib import gate_compare, tasks", "GAP, STEPS, SEEDS = 60", "model = runs[\"lstm:4\"][0].model",
+                          "charlstm, vocab = load_checkpoint()", "cell_viewer(charlstm, vocab", "sentence_trace = lstm_gate_trace(",
+        "def my_lstm_step_forward(", "lstm_gate_widget(one_hot(seq[0], 9)"],
+    "06_captioning.ipynb": ["from rnnlib import captionworld as cw", 'test = cw.make_split("test", n=300)',
+                            "models = {k: load_checkpoint(", "compose_widget(models", "beam_widget(models", "attention_widget(models",
+        "def beam_step(", "beam_step_widget(fn=beam_step"],
+    "03_bptt.ipynb": ["from rnnlib.bptt import", "TEXT = \"the same weights", "SEEDS = [(1, 2)]", "starts = [0, 10, 20, 30]",
+                      "ks = np.arange(1, T_big + 1)", "truncation_widget(T_big, curves, k=8)",
+        "def my_rnn_backward(", "bptt_norms_widget(fn=my_rnn_backward"],
+    "04_vanishing_exploding.ipynb": ["from rnnlib.widgets import gradient_decay_widget", "gradient_decay_widget(sigma_max=1.0",
+        "def clip_by_norm(", "clip_widget(fn=clip_by_norm"],
+    "01_forward_pass.ipynb": ["notebook_setup()", 'forward_step_widget("dog")'],
+}
+
+TESTS = {"01_forward_pass.ipynb": ["test_forward_step_widget"], "02_char_rnn.ipynb": ["test_homework_widget", "test_temperature_widget"],
+         "03_bptt.ipynb": ["test_homework_widget", "test_truncation_widget"], "04_vanishing_exploding.ipynb": ["test_homework_widget", "test_gradient_decay_widget"],
+         "05_lstm_gru.ipynb": ["test_homework_widget", "test_gate_inspectors", "test_cell_viewer"],
+         "06_captioning.ipynb": ["test_homework_widget", "test_compose_widget", "test_beam_widget", "test_attention_widget"]}
+
+
+TIMES = []  # (what, time.monotonic()): the parts of the run, printed at the end (pytest -s shows them)
+
+
 @pytest.fixture(scope="module")
 def lab():
-    with LabServer(ROOT / "notebooks") as server:
+    TIMES.append(("start", time.monotonic()))
+    with LabServer(ROOT / "notebooks", rewrites=REWRITES) as server:
+        TIMES.append(("JupyterLab serves", time.monotonic()))
         yield server
+    TIMES.append(("JupyterLab stopped", time.monotonic()))
+    print("\nbrowser test, seconds since the start:", *(f"{t - TIMES[0][1]:7.1f}  {what}" for what, t in TIMES), sep="\n")
 
 
 @pytest.fixture(scope="module")
@@ -59,6 +106,25 @@ def browser():
         chromium.close()
 
 
+@pytest.fixture(scope="module")
+def notebooks(lab, browser, request):
+    """Every notebook a selected test uses, open in its own page (1366 px wide, 2x HiDPI), its needed
+    cells queued to run."""
+    context = browser.new_context(viewport={"width": 1366, "height": 900}, device_scale_factor=2)
+    selected = {item.originalname for item in request.session.items}
+    opened = {name: Notebook(context.new_page(), lab, name) for name in NEEDS
+              if any(test in selected for test in TESTS[name])}
+    for name, nb in opened.items():
+        nb.ready()
+        nb.queue(*NEEDS[name])
+        TIMES.append((f"{name}: open, cells queued", time.monotonic()))
+    yield opened
+    for nb in opened.values():
+        nb.page.close()
+    lab.shutdown_kernels()
+    context.close()
+
+
 class Notebook:
     """One open notebook in a page, with helpers to run cells and read and move widgets."""
 
@@ -67,8 +133,11 @@ class Notebook:
         self.console = []
         page.on("console", lambda msg: self.console.append(msg.text) if msg.type == "error" else None)
         page.on("pageerror", lambda err: self.console.append(f"page error: {err}"))
-        page.goto(lab.url(name))
-        page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=WAIT_MS)
+        page.goto(lab.url(name), wait_until="commit")  # do not wait: the next notebook starts loading too
+
+    def ready(self):
+        """Wait until the notebook shows its cells and its kernel is idle."""
+        self.page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=WAIT_MS)
         self.wait_idle()
 
     def wait_idle(self):
@@ -86,31 +155,30 @@ class Notebook:
     def index(self, cell):
         return cell.evaluate("c => [...c.parentElement.children].filter(e => e.classList.contains('jp-Cell')).indexOf(c)")
 
-    def run(self, *sources):
-        """Run, in this order, the code cells that contain these texts (click, Shift+Enter), as a student
-        can; wait until each has run. Returns the last cell."""
+    def queue(self, *sources):
+        """Queue, in this order, the code cells that contain these texts, as a student can: click the
+        cell's prompt, press Shift+Enter. Does not wait: the kernel runs them one after the other."""
         for source in sources:
-            cell = self.cell(source)
-            cell.locator(".jp-InputPrompt").click()
+            self.cell(source).locator(".jp-InputPrompt").click()
             self.page.keyboard.press("Shift+Enter")
-            self.page.wait_for_function(
-                "c => /^\\[\\d+\\]:$/.test(c.querySelector('.jp-InputPrompt').textContent.trim())",
-                arg=cell.element_handle(), timeout=RUN_MS)
-            self.wait_idle()
-        return cell
 
-    def run_through(self, source):
-        """Run every code cell from the first one through the cell that contains source (selected with
-        a click and a Shift+click, run with Shift+Enter); wait until that cell has run. Returns it."""
+    def ran(self, source):
+        """Wait until the cell that contains source has run (its prompt shows a number) and the kernel is
+        idle; returns the cell."""
         cell = self.cell(source)
-        self.page.locator(".jp-Notebook .jp-CodeCell").first.locator(".jp-InputPrompt").click()
-        cell.locator(".jp-InputPrompt").click(modifiers=["Shift"])
-        self.page.keyboard.press("Shift+Enter")
         self.page.wait_for_function(
             "c => /^\\[\\d+\\]:$/.test(c.querySelector('.jp-InputPrompt').textContent.trim())",
             arg=cell.element_handle(), timeout=RUN_MS)
         self.wait_idle()
+        TIMES.append((f"{self.name}: ran {source!r}", time.monotonic()))
         return cell
+
+    def widget(self, source):
+        """The widget shown by the cell that contains source, once that cell has run and the widget has
+        drawn its picture or its text."""
+        widget = self.ran(source).locator(".jp-OutputArea-output .widget-vbox").first
+        widget.locator("img.widget-image, .widget-html-content").first.wait_for(state="attached", timeout=WAIT_MS)
+        return widget
 
     def check_clean(self):
         """No error or stderr output, no widget that failed to display, no console error."""
@@ -121,10 +189,6 @@ class Notebook:
         assert "Error displaying widget" not in text, self.name
         console = [m for m in self.console if not any(b in m for b in BENIGN_CONSOLE)]
         assert not console, f"{self.name}: JavaScript console errors: {console}"
-
-    def close(self):
-        self.lab.shutdown_kernels()
-        self.page.close()
 
 
 def image_bytes(widget):
@@ -174,26 +238,23 @@ def screenshot(nb, widget, label):
     nb.page.set_viewport_size({"width": 1366, "height": 900})
 
 
-@pytest.fixture
-def open_notebook(lab, browser):
-    opened = []
-
-    def open_(name):
-        context = browser.new_context(viewport={"width": 1366, "height": 900}, device_scale_factor=2)
-        nb = Notebook(context.new_page(), lab, name)
-        opened.append((nb, context))
-        return nb
-
-    yield open_
-    for nb, context in opened:
-        nb.close()
-        context.close()
+def size_problem(widget):
+    """None if the picture is shown at its natural size: half its pixel width (2x HiDPI), or the output's
+    width where that is narrower; else what is wrong."""
+    shown, natural, room = widget.locator("img.widget-image").evaluate(
+        "i => [i.getBoundingClientRect().width, i.naturalWidth, i.parentElement.clientWidth]")  # room: the widget box it sits in
+    if natural / 2 - 1 <= shown <= natural / 2 + 1 or room - 8 <= shown < natural / 2:  # natural, or shrunk to fit
+        return None
+    return f"a {natural} px wide PNG is shown {shown:.0f} CSS px wide (natural: {natural / 2:.0f}; room: {room} px)"
 
 
-def check_natural_size(widget):
-    """The picture is shown at half its pixel width (2x HiDPI), not stretched to the output width."""
-    shown, natural = widget.locator("img.widget-image").evaluate("i => [i.getBoundingClientRect().width, i.naturalWidth]")
-    assert abs(shown - natural / 2) < 1, (shown, natural)
+def check_natural_size(widget, known=None):
+    """The picture is not stretched. `known`: where it is, the reason it is a known, reported problem
+    (an xfail at the end of a test whose behaviour checks all passed)."""
+    problem = size_problem(widget)
+    if problem and known:
+        pytest.xfail(f"{known}: {problem}")
+    assert problem is None, problem
 
 
 def check_full_labels(widget):
@@ -202,11 +263,20 @@ def check_full_labels(widget):
             assert label.evaluate("e => e.scrollWidth <= e.clientWidth"), f"cut label: {label.text_content()}"
 
 
-def test_forward_step_widget(open_notebook):
-    nb = open_notebook("01_forward_pass.ipynb")
-    cell = nb.run("notebook_setup()", 'forward_step_widget("dog")')  # the setup cell is all it needs
-    widget = cell.locator(".jp-OutputArea-output .widget-vbox").first
-    widget.locator("img.widget-image").wait_for(state="attached", timeout=WAIT_MS)
+def html(widget, n=0):
+    """The HTML the widget's n-th HTML child shows (colours included: compare markup, not only text)."""
+    return widget.locator(".widget-html-content").nth(n).inner_html()
+
+
+def select(nb, widget, description, option):
+    """Pick an option of the widget's dropdown with this description, as a student can."""
+    boxes = widget.locator(".widget-dropdown").filter(has=nb.page.locator(".widget-label", has_text=description))
+    boxes.first.locator("select").select_option(label=option)  # the first: 06's "colour" is the first object's
+
+
+def test_forward_step_widget(notebooks):
+    nb = notebooks["01_forward_pass.ipynb"]
+    widget = nb.widget('forward_step_widget("dog")')  # the setup cell is all it needs
     slider, word, status = widget.locator(".widget-slider"), widget.locator(".widget-text input"), widget.locator(".widget-html")
     picture = lambda: image_bytes(widget)  # noqa: E731
     step1 = picture()
@@ -217,8 +287,12 @@ def test_forward_step_widget(open_notebook):
 
     set_slider(nb, slider, 3)
     step3 = wait_changed(nb, picture, step1)
+    set_slider(nb, slider, 2)
+    step2 = wait_changed(nb, picture, step3)
     set_slider(nb, slider, 1)
-    assert wait_changed(nb, picture, step3) == step1  # the control came back, so did the picture
+    assert wait_changed(nb, picture, step2) == step1  # the control came back, so did the picture
+    by_step = {"1": step1, "2": step2, "3": step3}
+    assert len(set(by_step.values())) == 3
 
     word.fill("god")
     god = wait_changed(nb, picture, step1)
@@ -240,38 +314,32 @@ def test_forward_step_widget(open_notebook):
     nb.wait_idle()
     assert picture() == step3 and word.input_value() == "dog"
 
-    # A fast drag across the slider and back: the picture settles on the slider's final step.
+    # Fast drags across the slider and back (issue 13: "1 in 100 drags, the picture lagged one step
+    # behind"). The slider sends its values in order and the kernel redraws from the slider's current
+    # value, so the picture must settle on the picture of the step the slider shows. Waiting on that
+    # condition (not on "Idle" plus a fixed pause, which the old test did) is the check: the kernel can
+    # be idle for a moment while the front end still holds the drag's last value.
     handle, track = slider.locator(".noUi-handle"), slider.locator(".noUi-base").bounding_box()
-    box = handle.bounding_box()
-    nb.page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-    nb.page.mouse.down()
-    y = box["y"] + box["height"] / 2
-    for fraction in [i / 20 for i in range(21)] + [1 - i / 20 for i in range(12)]:
-        nb.page.mouse.move(track["x"] + fraction * track["width"], y)
-    nb.page.mouse.up()
-    nb.wait_idle()
-    nb.page.wait_for_timeout(500)
-    nb.wait_idle()
-    final, dragged = int(readout(slider)), picture()
-    other = 1 if final != 1 else 3
-    set_slider(nb, slider, other)
-    wait_changed(nb, picture, dragged)
-    set_slider(nb, slider, final)
-    nb.page.wait_for_function("([s, v]) => s.querySelector('.widget-readout').textContent.trim() === v",
-                              arg=[slider.element_handle(), str(final)], timeout=WAIT_MS)
-    nb.wait_idle()
+    y = track["y"] + track["height"] / 2
+    for stop in (0.45, 0.95, 0.55):
+        box = handle.bounding_box()
+        nb.page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        nb.page.mouse.down()
+        for fraction in [i / 12 for i in range(13)] + [1 - i / 12 for i in range(13)] + [stop]:
+            nb.page.mouse.move(track["x"] + fraction * track["width"], y)
+        nb.page.mouse.up()
+        for _ in range(WAIT_MS // 100):
+            if picture() == by_step[readout(slider)]:
+                break
+            nb.page.wait_for_timeout(100)
+        else:
+            raise AssertionError(f"after a fast drag the picture is not that of the slider's step {readout(slider)}")
     nb.check_clean()
-    if picture() != dragged:
-        # Issue 13's "picture a step behind the slider": seen here in 1 of 4 runs. The kernel draws the
-        # controls' current values and handles messages in order; where the last value is lost (front-end
-        # throttling of slider messages is the suspect) is not found yet. Reported, not hidden.
-        pytest.xfail(f"known (issue 13): after a fast drag the picture was not that of the slider's step {final}")
 
 
-def test_temperature_widget(open_notebook):
-    nb = open_notebook("02_char_rnn.ipynb")
-    cell = nb.run_through("widget = temperature_widget(")  # it needs the model trained above it
-    widget = cell.locator(".jp-OutputArea-output .widget-vbox").first
+def test_temperature_widget(notebooks):
+    nb = notebooks["02_char_rnn.ipynb"]
+    widget = nb.widget("widget = temperature_widget(")  # it needs a trained model (300 steps in the served copy)
     widget.locator(".widget-html pre").wait_for(state="attached", timeout=WAIT_MS)
     slider = widget.locator(".widget-slider")
     text = lambda: widget.locator(".widget-html pre").text_content()  # noqa: E731
@@ -290,11 +358,9 @@ def test_temperature_widget(open_notebook):
     nb.check_clean()
 
 
-def test_truncation_widget(open_notebook):
-    nb = open_notebook("03_bptt.ipynb")
-    cell = nb.run_through("truncation_widget(T_big, curves, k=8)")  # it needs the curves measured above it
-    widget = cell.locator(".jp-OutputArea-output .widget-vbox").first
-    widget.locator("img.widget-image").wait_for(state="attached", timeout=WAIT_MS)
+def test_truncation_widget(notebooks):
+    nb = notebooks["03_bptt.ipynb"]
+    widget = nb.widget("truncation_widget(T_big, curves, k=8)")  # it needs the curves measured above it
     slider = widget.locator(".widget-slider")
     picture = lambda: image_bytes(widget)  # noqa: E731
     k8 = picture()
@@ -308,11 +374,9 @@ def test_truncation_widget(open_notebook):
     nb.check_clean()
 
 
-def test_gradient_decay_widget(open_notebook):
-    nb = open_notebook("04_vanishing_exploding.ipynb")
-    cell = nb.run("from rnnlib.widgets import gradient_decay_widget", "gradient_decay_widget(sigma_max=1.0")
-    widget = cell.locator(".jp-OutputArea-output .widget-vbox").first
-    widget.locator("img.widget-image").wait_for(state="attached", timeout=WAIT_MS)
+def test_gradient_decay_widget(notebooks):
+    nb = notebooks["04_vanishing_exploding.ipynb"]
+    widget = nb.widget("gradient_decay_widget(sigma_max=1.0")
     slider = widget.locator(".widget-slider")
     picture = lambda: image_bytes(widget)  # noqa: E731
     start = picture()
@@ -330,3 +394,156 @@ def test_gradient_decay_widget(open_notebook):
         widget.get_by_role("button", name=back, exact=True).click()
         assert wait_changed(nb, picture, moved) == start, option
     nb.check_clean()
+
+
+def drive_gate_inspector(nb, widget, label):
+    """05's gate inspector: the step and unit sliders change the table and the picture, and both come back."""
+    step, unit = widget.locator(".widget-slider").nth(0), widget.locator(".widget-slider").nth(1)
+    view = lambda: (html(widget), image_bytes(widget))  # noqa: E731
+    start, t0, u0 = view(), readout(step), readout(unit)
+    assert t0 == "0" and "<pre>" in start[0]
+    check_full_labels(widget)
+    screenshot(nb, widget, label)
+    for slider, value, back in [(step, 5, t0), (unit, 3 if u0 != "3" else 4, u0)]:
+        set_slider(nb, slider, value)
+        moved = wait_changed(nb, view, start)
+        assert moved[0] != start[0] and moved[1] != start[1]  # the table and the picture both follow
+        set_slider(nb, slider, back)
+        assert wait_changed(nb, view, moved) == start
+    set_slider(nb, step, 10_000)  # out of range: the slider stops at the last step, no error
+    last = wait_changed(nb, view, start)
+    assert int(readout(step)) > 5
+    set_slider(nb, step, 0)
+    assert wait_changed(nb, view, last) == start
+    return widget
+
+
+# Known (reported to the lead): 05's gate inspector builds a plain widgets.Image instead of rnnlib.widgets'
+# image_widget, so its 1x picture stretches to the output's width.
+STRETCHED = "known, issue 13: the picture is stretched (rnnlib does not use widgets.image_widget for it)"
+
+
+def test_gate_inspectors(notebooks):
+    nb = notebooks["05_lstm_gru.ipynb"]
+    memory = drive_gate_inspector(nb, nb.widget('model = runs["lstm:4"][0].model'), "05_gate_inspector_memory")
+    sentence = drive_gate_inspector(nb, nb.widget("sentence_trace = lstm_gate_trace("), "05_gate_inspector_sentence")
+    nb.check_clean()
+    for widget in (memory, sentence):
+        check_natural_size(widget, known=STRETCHED)
+
+
+def test_cell_viewer(notebooks):
+    nb = notebooks["05_lstm_gru.ipynb"]
+    widget = nb.widget("cell_viewer(charlstm, vocab")
+    slider = widget.locator(".widget-slider")
+    start, u0 = html(widget), readout(slider)
+    assert f"unit {u0} (cell)" in start
+    check_full_labels(widget)
+    screenshot(nb, widget, "05_cell_viewer")
+    set_slider(nb, slider, 7 if u0 != "7" else 8)
+    moved = wait_changed(nb, lambda: html(widget), start)
+    set_slider(nb, slider, u0)
+    assert wait_changed(nb, lambda: html(widget), moved) == start
+    select(nb, widget, "passage", "validation, 50,000 on")
+    other = wait_changed(nb, lambda: html(widget), start)
+    select(nb, widget, "passage", "validation, start")
+    assert wait_changed(nb, lambda: html(widget), other) == start
+    select(nb, widget, "best for", "speaker")  # the slider jumps to the best unit for speaker lines
+    speaker = wait_changed(nb, lambda: html(widget), start)
+    assert f"unit {readout(slider)} (cell)" in speaker and readout(slider) != u0
+    nb.check_clean()
+
+
+def test_compose_widget(notebooks):
+    nb = notebooks["06_captioning.ipynb"]
+    widget = nb.widget("compose_widget(models")
+    view = lambda: (html(widget), image_bytes(widget))  # noqa: E731
+    start = view()
+    assert "model:" in start[0] and "a reference:" in start[0] and "circle" in start[0]
+    check_full_labels(widget)
+    screenshot(nb, widget, "06_compose")
+    for description, option, back in [("colour", "yellow", "red"), ("1st is", "above", "left of")]:
+        select(nb, widget, description, option)
+        moved = wait_changed(nb, view, start)
+        assert moved[1] != start[1], description
+        select(nb, widget, description, back)
+        assert wait_changed(nb, view, moved) == start, description
+    assert "yellow" not in start[0]
+    checkbox = widget.locator(".widget-checkbox input")
+    checkbox.uncheck()  # one object: the caption loses the second one
+    alone = wait_changed(nb, view, start)
+    assert "square" not in alone[0].split("a reference:")[1]
+    checkbox.check()
+    assert wait_changed(nb, view, alone) == start
+    nb.check_clean()
+    check_natural_size(widget)
+
+
+def test_beam_widget(notebooks):
+    nb = notebooks["06_captioning.ipynb"]
+    widget = nb.widget("beam_widget(models")
+    pick, width = widget.locator(".widget-slider").nth(0), widget.locator(".widget-slider").nth(1)
+    view = lambda: (html(widget), image_bytes(widget))  # noqa: E731
+    start = view()
+    rows = lambda v: v[0].count("<tr>") - 1  # noqa: E731
+    assert readout(width) == "3" and 1 <= rows(start) <= 3
+    check_full_labels(widget)
+    screenshot(nb, widget, "06_beam")
+    set_slider(nb, width, 1)  # beam width 1: one hypothesis, the same picture
+    one = wait_changed(nb, view, start)
+    assert rows(one) == 1 and one[1] == start[1]
+    set_slider(nb, width, 3)
+    assert wait_changed(nb, view, one) == start
+    set_slider(nb, pick, 5)
+    moved = wait_changed(nb, view, start)
+    assert moved[1] != start[1]
+    set_slider(nb, pick, 0)
+    assert wait_changed(nb, view, moved) == start
+    nb.check_clean()
+    check_natural_size(widget)
+
+
+def test_attention_widget(notebooks):
+    nb = notebooks["06_captioning.ipynb"]
+    widget = nb.widget("attention_widget(models")
+    pick = widget.locator(".widget-slider")
+    picture = lambda: image_bytes(widget)  # noqa: E731
+    start = picture()
+    check_full_labels(widget)
+    screenshot(nb, widget, "06_attention")
+    set_slider(nb, pick, 4)
+    moved = wait_changed(nb, picture, start)
+    set_slider(nb, pick, 0)
+    assert wait_changed(nb, picture, moved) == start
+    set_slider(nb, pick, 99)  # out of range: the slider stops at its last image, no error
+    wait_changed(nb, picture, start)
+    assert readout(pick) == "19"
+    nb.check_clean()
+    check_natural_size(widget)
+
+
+# The homework widgets: each is driven by the student's own function (the instructor version holds the
+# solution), so it must show a picture or text, not "not implemented yet", and follow its slider.
+HOMEWORK = {"02_char_rnn.ipynb": "adagrad_widget(fn=adagrad_step", "03_bptt.ipynb": "bptt_norms_widget(fn=my_rnn_backward",
+            "04_vanishing_exploding.ipynb": "clip_widget(fn=clip_by_norm", "05_lstm_gru.ipynb": "lstm_gate_widget(one_hot(seq[0], 9)",
+            "06_captioning.ipynb": "beam_step_widget(fn=beam_step"}
+
+
+@pytest.mark.parametrize("name", list(HOMEWORK))
+def test_homework_widget(notebooks, name):
+    nb = notebooks[name]
+    widget = nb.widget(HOMEWORK[name])
+    slider = widget.locator(".widget-slider").first
+    has_picture = widget.locator("img.widget-image").count() > 0
+    view = lambda: (widget.locator(".widget-html-content").all_inner_texts(), image_bytes(widget) if has_picture else b"")  # noqa: E731
+    start, value = view(), readout(slider)
+    assert "not implemented" not in " ".join(start[0])
+    check_full_labels(widget)
+    screenshot(nb, widget, f"{name[:2]}_homework")
+    set_slider(nb, slider, 10_000)  # to its maximum (the slider clamps): the view follows
+    moved = wait_changed(nb, view, start)
+    set_slider(nb, slider, value)
+    assert wait_changed(nb, view, moved) == start
+    nb.check_clean()
+    if has_picture:
+        check_natural_size(widget, known=STRETCHED if name.startswith("05") else None)  # 05: the gate inspector's drawing

@@ -24,7 +24,7 @@ def environment_yml_requirements():
         stripped = line.split("#", 1)[0].rstrip()
         if stripped.strip() == "- pip:":
             in_pip = True
-        elif in_pip and stripped.strip().startswith("- ") and stripped.strip() != "- -e .":
+        elif in_pip and stripped.strip().startswith("- ") and not stripped.strip().startswith("- -"):  # not -e ., --options
             reqs.add(stripped.strip()[2:].strip())
     return reqs
 
@@ -35,6 +35,12 @@ def test_environment_yml_matches_pyproject():
 
 def test_torch_is_pinned_to_the_cpu_wheel_version():
     assert "torch==2.13.0" in pyproject_requirements()
+
+
+def test_environment_yml_gets_torch_from_the_cpu_index():  # else Binder's image pulls CUDA torch
+    lines = [line.strip() for line in (ROOT / "environment.yml").read_text().splitlines()]
+    assert "- --extra-index-url https://download.pytorch.org/whl/cpu" in lines
+    assert "- -e ." in lines
 
 
 def test_import_has_no_side_effects():
