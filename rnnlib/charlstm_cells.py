@@ -191,7 +191,7 @@ def cell_viewer(model, vocab, passages, kind="cell", unit=None):
     passage = widgets.Dropdown(options=list(passages), value=first, description="passage")
     feature = widgets.Dropdown(options=("(pick a unit)",) + FEATURES, value="(pick a unit)", description="best for")
     slider = widgets.IntSlider(value=start, min=0, max=model.hidden - 1, description="unit")
-    view = widgets.HTML()
+    view = widgets.HTML(layout=widgets.Layout(max_height="26em", overflow="auto"))  # a scroll box: the controls stay in view
 
     def redraw(_change=None):
         acts, best = analysis(passage.value)

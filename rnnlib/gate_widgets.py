@@ -32,6 +32,9 @@ class GateTrace(NamedTuple):
     h: np.ndarray
 
 
+FIGSIZE = (9, 3.6)  # inches: the gate figure, in the notebook and in the inspector
+
+
 def lstm_gate_trace(x, tokens, W_xh, W_hh, b_h):
     """Run the numpy LSTM over one sequence from h0 = c0 = 0 and keep its gates.
 
@@ -84,7 +87,7 @@ def draw_gates(trace, unit, t=None, fig=None):
     if fig is None:
         import matplotlib.pyplot as plt
 
-        fig = plt.figure(figsize=(9, 3.6))
+        fig = plt.figure(figsize=FIGSIZE)
     top, bottom = fig.subplots(2, 1, sharex=True)
     steps = np.arange(len(trace.tokens))
     for name, color in (("i", "tab:green"), ("f", "tab:blue"), ("o", "tab:orange")):
@@ -111,27 +114,23 @@ def gate_inspector(trace, unit=0, t=0):
     Returns: ipywidgets.VBox whose children are (HBox(step slider, unit slider), HTML, Image).
     """
     import html
-    import io
 
     import ipywidgets as widgets
-    from matplotlib.figure import Figure
+
+    from .widgets import explorer, image_widget, render_png
 
     T, H = trace.c.shape
     _check_step_unit(trace, t, unit)
-    step = widgets.IntSlider(value=t, min=0, max=T - 1, description="step t")
-    which = widgets.IntSlider(value=unit, min=0, max=H - 1, description="unit")
+    step = widgets.IntSlider(value=t, min=0, max=T - 1, description="step t", style={"description_width": "initial"})
+    which = widgets.IntSlider(value=unit, min=0, max=H - 1, description="unit", style={"description_width": "initial"})
     table = widgets.HTML()
-    image = widgets.Image(format="png")
+    image = image_widget(FIGSIZE)  # natural size, drawn at 2x for HiDPI screens
 
     def redraw(_change=None):
         table.value = f"<pre>{html.escape(gate_table(trace, step.value, which.value))}</pre>"
-        fig = Figure(figsize=(9, 3.6), dpi=80)
-        draw_gates(trace, which.value, step.value, fig=fig)
-        buffer = io.BytesIO()
-        fig.savefig(buffer, format="png")
-        image.value = buffer.getvalue()
+        image.value = render_png(lambda fig: draw_gates(trace, which.value, step.value, fig=fig), FIGSIZE)
 
     step.observe(redraw, names="value")
     which.observe(redraw, names="value")
     redraw()
-    return widgets.VBox([widgets.HBox([step, which]), table, image])
+    return explorer([widgets.HBox([step, which]), table, image], f"gate inspector, {T} steps x {H} units")

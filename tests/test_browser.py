@@ -248,12 +248,9 @@ def size_problem(widget):
     return f"a {natural} px wide PNG is shown {shown:.0f} CSS px wide (natural: {natural / 2:.0f}; room: {room} px)"
 
 
-def check_natural_size(widget, known=None):
-    """The picture is not stretched. `known`: where it is, the reason it is a known, reported problem
-    (an xfail at the end of a test whose behaviour checks all passed)."""
+def check_natural_size(widget):
+    """The picture is shown at its natural size: not stretched, not shown at 1x."""
     problem = size_problem(widget)
-    if problem and known:
-        pytest.xfail(f"{known}: {problem}")
     assert problem is None, problem
 
 
@@ -418,18 +415,13 @@ def drive_gate_inspector(nb, widget, label):
     return widget
 
 
-# Known (reported to the lead): 05's gate inspector builds a plain widgets.Image instead of rnnlib.widgets'
-# image_widget, so its 1x picture stretches to the output's width.
-STRETCHED = "known, issue 13: the picture is stretched (rnnlib does not use widgets.image_widget for it)"
-
-
 def test_gate_inspectors(notebooks):
     nb = notebooks["05_lstm_gru.ipynb"]
     memory = drive_gate_inspector(nb, nb.widget('model = runs["lstm:4"][0].model'), "05_gate_inspector_memory")
     sentence = drive_gate_inspector(nb, nb.widget("sentence_trace = lstm_gate_trace("), "05_gate_inspector_sentence")
     nb.check_clean()
     for widget in (memory, sentence):
-        check_natural_size(widget, known=STRETCHED)
+        check_natural_size(widget)
 
 
 def test_cell_viewer(notebooks):
@@ -546,4 +538,4 @@ def test_homework_widget(notebooks, name):
     assert wait_changed(nb, view, moved) == start
     nb.check_clean()
     if has_picture:
-        check_natural_size(widget, known=STRETCHED if name.startswith("05") else None)  # 05: the gate inspector's drawing
+        check_natural_size(widget)

@@ -37,13 +37,24 @@ def all_widgets():
     from rnnlib.text import Vocabulary
 
     vocab = Vocabulary("helo ")
+    from rnnlib.gate_widgets import gate_inspector
+
     params = init_params(len(vocab), 8, np.random.default_rng(0))
     return {
         "forward_step": widgets.forward_step_widget("dog"),
         "truncation": widgets.truncation_widget(8, fake_truncation_curves(), k=2),
         "gradient_decay": widgets.gradient_decay_widget(1.0),
         "temperature": widgets.temperature_widget(params, vocab, "he", n=20),
+        "gate_inspector": gate_inspector(small_gate_trace(), unit=1, t=2),
     }
+
+
+def small_gate_trace(T=5, D=3, H=4):
+    from rnnlib.gate_widgets import lstm_gate_trace
+
+    rng = np.random.default_rng(0)
+    return lstm_gate_trace(rng.normal(size=(T, D)), list("abcde"), rng.normal(size=(4 * H, D)),
+                           rng.normal(size=(4 * H, H)), np.zeros(4 * H))
 
 
 def descendants(widget):
@@ -57,7 +68,7 @@ def built():
     return all_widgets()
 
 
-@pytest.mark.parametrize("name", ["forward_step", "truncation", "gradient_decay"])
+@pytest.mark.parametrize("name", ["forward_step", "truncation", "gradient_decay", "gate_inspector"])
 def test_pictures_are_rendered_at_twice_their_natural_display_size(built, name):
     import ipywidgets
 
@@ -76,7 +87,7 @@ def test_image_layout_keeps_the_display_size_of_the_figure():
     assert widgets.image_layout((9, 3.4))["width"] == f"{9 * widgets.DISPLAY_DPI}px" == "720px"
 
 
-@pytest.mark.parametrize("name", ["forward_step", "truncation", "gradient_decay", "temperature"])
+@pytest.mark.parametrize("name", ["forward_step", "truncation", "gradient_decay", "temperature", "gate_inspector"])
 def test_labels_are_never_truncated_and_the_text_form_says_to_run_the_cell(built, name):
     box = built[name]
     described = [w for w in descendants(box) if getattr(w, "description", "")]
