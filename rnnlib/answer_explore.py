@@ -23,7 +23,7 @@ import itertools
 import numpy as np
 
 from ._validate import check_number, check_positive_int
-from .clipping import CliffCache, GradientPath, cliff_loss_and_grad, clip_by_global_norm  # noqa: F401
+from .clipping import GradientPath, cliff_loss_and_grad, clip_by_global_norm
 from .decoding import log_softmax
 from .gate_widgets import GateTrace
 

@@ -7,8 +7,6 @@ keeps the stacked gate activations (None for the plain RNN).
 """
 from typing import Callable, NamedTuple
 
-import numpy as np
-
 from rnnlib import gru, lstm, rnn, torch_bridge
 
 

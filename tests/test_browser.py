@@ -11,7 +11,6 @@ use another Chromium binary, RNN_COURSE_SCREENSHOTS=DIR to keep screenshots (136
 """
 import base64
 import os
-import re
 import shutil
 import time
 from pathlib import Path

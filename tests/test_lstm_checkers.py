@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from rnnlib.lstm import LSTMStepCache, lstm_step_backward, lstm_step_forward, sigmoid
+from rnnlib.lstm import lstm_step_backward, lstm_step_forward
 from rnnlib.lstm_checkers import (
     BACKWARD_BUGS,
     FORWARD_BUGS,
