@@ -110,7 +110,7 @@ def notebooks(lab, browser, request):
     """Every notebook a selected test uses, open in its own page (1366 px wide, 2x HiDPI), its needed
     cells queued to run."""
     context = browser.new_context(viewport={"width": 1366, "height": 900}, device_scale_factor=2)
-    selected = {item.originalname for item in request.session.items}
+    selected = {getattr(item, "originalname", item.name) for item in request.session.items}  # nbval cells have no originalname
     opened = {name: Notebook(context.new_page(), lab, name) for name in NEEDS
               if any(test in selected for test in TESTS[name])}
     for name, nb in opened.items():
