@@ -219,6 +219,22 @@ def set_slider(nb, slider, value):
     nb.page.keyboard.press("Enter")
 
 
+def slide_and_back(nb, slider, value, back, view, start):
+    """Move the slider to value (the view must change), then to back (the view must return to start)."""
+    set_slider(nb, slider, value)
+    moved = wait_changed(nb, view, start)
+    set_slider(nb, slider, back)
+    assert wait_changed(nb, view, moved) == start
+    return moved
+
+
+def picture_widget(nb, source):
+    """(widget, its slider(s), a function reading its picture's bytes, the picture now) for the cell holding source."""
+    widget = nb.widget(source)
+    picture = lambda: image_bytes(widget)  # noqa: E731
+    return widget, widget.locator(".widget-slider"), picture, picture()
+
+
 def readout(slider):
     return slider.locator(".widget-readout").text_content().strip()
 
@@ -343,11 +359,8 @@ def test_temperature_widget(notebooks):
     assert readout(slider) == "0.80" and first.startswith("Shall I compare thee")
     check_full_labels(widget)
     screenshot(nb, widget, "02_temperature")
-    set_slider(nb, slider, 1.5)
-    hot = wait_changed(nb, text, first)
+    hot = slide_and_back(nb, slider, 1.5, 0.8, text, first)
     assert hot.startswith("Shall I compare thee")
-    set_slider(nb, slider, 0.8)
-    assert wait_changed(nb, text, hot) == first
     set_slider(nb, slider, 9)  # out of range: the slider stops at its maximum, no error
     wait_changed(nb, text, first)
     assert readout(slider) == "2.00"
@@ -363,19 +376,13 @@ def test_truncation_widget(notebooks):
     check_natural_size(widget)
     check_full_labels(widget)
     screenshot(nb, widget, "03_truncation")
-    set_slider(nb, slider, 3)
-    k3 = wait_changed(nb, picture, k8)
-    set_slider(nb, slider, 8)
-    assert wait_changed(nb, picture, k3) == k8
+    slide_and_back(nb, slider, 3, 8, picture, k8)
     nb.check_clean()
 
 
 def test_gradient_decay_widget(notebooks):
     nb = notebooks["04_vanishing_exploding.ipynb"]
-    widget = nb.widget("gradient_decay_widget(sigma_max=1.0")
-    slider = widget.locator(".widget-slider")
-    picture = lambda: image_bytes(widget)  # noqa: E731
-    start = picture()
+    widget, slider, picture, start = picture_widget(nb, "gradient_decay_widget(sigma_max=1.0")
     assert readout(slider) == "1.00"
     check_natural_size(widget)
     check_full_labels(widget)
@@ -401,11 +408,8 @@ def drive_gate_inspector(nb, widget, label):
     check_full_labels(widget)
     screenshot(nb, widget, label)
     for slider, value, back in [(step, 5, t0), (unit, 3 if u0 != "3" else 4, u0)]:
-        set_slider(nb, slider, value)
-        moved = wait_changed(nb, view, start)
+        moved = slide_and_back(nb, slider, value, back, view, start)
         assert moved[0] != start[0] and moved[1] != start[1]  # the table and the picture both follow
-        set_slider(nb, slider, back)
-        assert wait_changed(nb, view, moved) == start
     set_slider(nb, step, 10_000)  # out of range: the slider stops at the last step, no error
     last = wait_changed(nb, view, start)
     assert int(readout(step)) > 5
@@ -431,10 +435,7 @@ def test_cell_viewer(notebooks):
     assert f"unit {u0} (cell)" in start
     check_full_labels(widget)
     screenshot(nb, widget, "05_cell_viewer")
-    set_slider(nb, slider, 7 if u0 != "7" else 8)
-    moved = wait_changed(nb, lambda: html(widget), start)
-    set_slider(nb, slider, u0)
-    assert wait_changed(nb, lambda: html(widget), moved) == start
+    slide_and_back(nb, slider, 7 if u0 != "7" else 8, u0, lambda: html(widget), start)
     select(nb, widget, "passage", "validation, 50,000 on")
     other = wait_changed(nb, lambda: html(widget), start)
     select(nb, widget, "passage", "validation, start")
@@ -480,32 +481,20 @@ def test_beam_widget(notebooks):
     assert readout(width) == "3" and 1 <= rows(start) <= 3
     check_full_labels(widget)
     screenshot(nb, widget, "06_beam")
-    set_slider(nb, width, 1)  # beam width 1: one hypothesis, the same picture
-    one = wait_changed(nb, view, start)
+    one = slide_and_back(nb, width, 1, 3, view, start)  # beam width 1: one hypothesis, the same picture
     assert rows(one) == 1 and one[1] == start[1]
-    set_slider(nb, width, 3)
-    assert wait_changed(nb, view, one) == start
-    set_slider(nb, pick, 5)
-    moved = wait_changed(nb, view, start)
+    moved = slide_and_back(nb, pick, 5, 0, view, start)
     assert moved[1] != start[1]
-    set_slider(nb, pick, 0)
-    assert wait_changed(nb, view, moved) == start
     nb.check_clean()
     check_natural_size(widget)
 
 
 def test_attention_widget(notebooks):
     nb = notebooks["06_captioning.ipynb"]
-    widget = nb.widget("attention_widget(models")
-    pick = widget.locator(".widget-slider")
-    picture = lambda: image_bytes(widget)  # noqa: E731
-    start = picture()
+    widget, pick, picture, start = picture_widget(nb, "attention_widget(models")
     check_full_labels(widget)
     screenshot(nb, widget, "06_attention")
-    set_slider(nb, pick, 4)
-    moved = wait_changed(nb, picture, start)
-    set_slider(nb, pick, 0)
-    assert wait_changed(nb, picture, moved) == start
+    slide_and_back(nb, pick, 4, 0, picture, start)
     set_slider(nb, pick, 99)  # out of range: the slider stops at its last image, no error
     wait_changed(nb, picture, start)
     assert readout(pick) == "19"
@@ -531,10 +520,7 @@ def test_homework_widget(notebooks, name):
     assert "not implemented" not in " ".join(start[0])
     check_full_labels(widget)
     screenshot(nb, widget, f"{name[:2]}_homework")
-    set_slider(nb, slider, 10_000)  # to its maximum (the slider clamps): the view follows
-    moved = wait_changed(nb, view, start)
-    set_slider(nb, slider, value)
-    assert wait_changed(nb, view, moved) == start
+    slide_and_back(nb, slider, 10_000, value, view, start)  # to its maximum (the slider clamps): the view follows
     nb.check_clean()
     if has_picture:
         check_natural_size(widget)
