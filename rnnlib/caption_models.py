@@ -73,12 +73,13 @@ class CNNEncoder(nn.Module):
 
 
 class _Captioner(nn.Module):
-    def __init__(self, vocab_size, embed=32, hidden=96, channels=32, coords=True):
+    def __init__(self, vocab_size, embed_size=32, hidden_size=96, channels=32, coords=True):
         super().__init__()
-        self.config = {"vocab_size": vocab_size, "embed": embed, "hidden": hidden, "channels": channels, "coords": coords}
+        self.config = {"vocab_size": vocab_size, "embed_size": embed_size, "hidden_size": hidden_size, "channels": channels,
+                       "coords": coords}
         self.encoder = CNNEncoder(channels, coords)
         self.features = self.encoder.out_features
-        self.embed = nn.Embedding(vocab_size, embed)
+        self.embed = nn.Embedding(vocab_size, embed_size)
 
     def step(self, tokens, state):
         """One decoding step: tokens (B,) int, state -> (logits (B, V), new state)."""
@@ -100,14 +101,14 @@ class _Captioner(nn.Module):
 class ShowTellCaptioner(_Captioner):
     """CNN grid -> h0 and an image vector v -> LSTM over [word embedding; v] -> linear logits. State: (h, c, v)."""
 
-    def __init__(self, vocab_size, embed=32, hidden=96, channels=32, coords=False, image=96):
-        super().__init__(vocab_size, embed, hidden, channels, coords)
+    def __init__(self, vocab_size, embed_size=32, hidden_size=96, channels=32, coords=False, image=96):
+        super().__init__(vocab_size, embed_size, hidden_size, channels, coords)
         self.config["image"] = image
         self.pool = nn.AvgPool2d(2)
-        self.init_h = nn.Linear(16 * self.features, hidden)
+        self.init_h = nn.Linear(16 * self.features, hidden_size)
         self.image_in = nn.Linear(16 * self.features, image)
-        self.cell = nn.LSTMCell(embed + image, hidden)
-        self.out = nn.Linear(hidden, vocab_size)
+        self.cell = nn.LSTMCell(embed_size + image, hidden_size)
+        self.out = nn.Linear(hidden_size, vocab_size)
 
     def init_state(self, images):
         feats = self.encoder(images)  # (N, L, C)
@@ -126,16 +127,16 @@ class ShowTellCaptioner(_Captioner):
 class AttendCaptioner(_Captioner):
     """Soft attention over the CNN grid at every step. State: (h, c, features (B, L, C), W_f f (B, L, A))."""
 
-    def __init__(self, vocab_size, embed=32, hidden=96, channels=32, coords=True, attend=32):
-        super().__init__(vocab_size, embed, hidden, channels, coords)
+    def __init__(self, vocab_size, embed_size=32, hidden_size=96, channels=32, coords=True, attend=32):
+        super().__init__(vocab_size, embed_size, hidden_size, channels, coords)
         self.config["attend"] = attend
         f = self.features
-        self.init_h = nn.Linear(f, hidden)
+        self.init_h = nn.Linear(f, hidden_size)
         self.att_f = nn.Linear(f, attend)
-        self.att_h = nn.Linear(hidden, attend, bias=False)
+        self.att_h = nn.Linear(hidden_size, attend, bias=False)
         self.att_w = nn.Linear(attend, 1)
-        self.cell = nn.LSTMCell(embed + f, hidden)
-        self.out = nn.Linear(hidden + f, vocab_size)
+        self.cell = nn.LSTMCell(embed_size + f, hidden_size)
+        self.out = nn.Linear(hidden_size + f, vocab_size)
 
     def init_state(self, images):
         feats = self.encoder(images)  # (N, L, C)

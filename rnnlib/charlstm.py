@@ -5,7 +5,7 @@ The model is embedding -> torch.nn.LSTM (fused, batch-first, gates i, f, g, o) -
     x_t = E[c_t]  (D,);   h_t, c_t = LSTM(x_t, h_{t-1}, c_{t-1})  (H,);   z_t = W_hy h_t + b_y  (V,)
 
 Public pieces (the notebook uses these):
-- `CharLSTM(V, hidden, layers, embed)`: `model(idx, state) -> (logits (N, T, V), state)` and
+- `CharLSTM(V, hidden_size, layers, embed_size)`: `model(idx, state) -> (logits (N, T, V), state)` and
   `model.step(tokens (N,), state) -> (logits (N, V), state)` for decoding one character at a time.
 - `evaluate_nats(model, data)`: mean cross-entropy in nats/char over a whole index sequence, read as
   parallel streams with the state carried from chunk to chunk (no gradients).
@@ -36,23 +36,23 @@ FORMAT = "rnnlib.charlstm/1"
 
 
 class CharLSTM(nn.Module):
-    """Embedding (V, D) -> `layers` stacked LSTM layers of `hidden` units -> linear scores (V).
+    """Embedding (V, D) -> `layers` stacked LSTM layers of `hidden_size` units -> linear scores (V).
 
-    Inputs: V vocabulary size, hidden H, layers L, embed D (embedding size).
+    Inputs: V vocabulary size, hidden_size H, layers L, embed_size D.
     The state is torch.nn.LSTM's pair (h, c), each (L, N, H); None means zeros.
     """
 
-    def __init__(self, V, hidden=512, layers=1, embed=64):
+    def __init__(self, V, hidden_size=512, layers=1, embed_size=64):
         super().__init__()
-        self.V, self.hidden = check_positive_int("V", V), check_positive_int("hidden", hidden)
-        self.layers, self.embed = check_positive_int("layers", layers), check_positive_int("embed", embed)
-        self.embedding = nn.Embedding(V, embed)
-        self.lstm = nn.LSTM(embed, hidden, layers, batch_first=True)
-        self.head = nn.Linear(hidden, V)
+        self.V, self.hidden_size = check_positive_int("V", V), check_positive_int("hidden_size", hidden_size)
+        self.layers, self.embed_size = check_positive_int("layers", layers), check_positive_int("embed_size", embed_size)
+        self.embedding = nn.Embedding(V, embed_size)
+        self.lstm = nn.LSTM(embed_size, hidden_size, layers, batch_first=True)
+        self.head = nn.Linear(hidden_size, V)
 
     def config(self):
         """The constructor's arguments as a dict (stored in checkpoints)."""
-        return {"V": self.V, "hidden": self.hidden, "layers": self.layers, "embed": self.embed}
+        return {"V": self.V, "hidden_size": self.hidden_size, "layers": self.layers, "embed_size": self.embed_size}
 
     def forward(self, idx, state=None):
         """idx (N, T) int64 -> (logits (N, T, V), state ((L, N, H), (L, N, H)))."""
@@ -163,7 +163,7 @@ def read_seed(model, vocab, seed_text):
     """
     if not isinstance(seed_text, str) or not seed_text or any(c not in vocab.index for c in seed_text):
         raise ValueError(f"seed_text must be a non-empty string of characters in the vocabulary; got {seed_text!r}")
-    zeros = torch.zeros(model.layers, 1, model.hidden)
+    zeros = torch.zeros(model.layers, 1, model.hidden_size)
     state = (zeros, zeros)
     if len(seed_text) > 1:
         _, state = model(torch.as_tensor(vocab.encode(seed_text[:-1]))[None], state)

@@ -84,7 +84,7 @@ def unit_activations(model, vocab, text, kind="cell", layer=-1):
     layer = layer % model.layers
     x = model.embedding(torch.as_tensor(vocab.encode(text))[None])[0].float()  # (T, D)
     for k in range(layer + 1):  # one layer at a time: torch.nn.LSTM returns only the last layer's h
-        single = torch.nn.LSTM(x.shape[1], model.hidden, batch_first=True)
+        single = torch.nn.LSTM(x.shape[1], model.hidden_size, batch_first=True)
         single.load_state_dict({f"{name}_l0": getattr(model.lstm, f"{name}_l{k}")
                                 for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")})
         x_in, (x, _) = x, single(x[None])
@@ -94,7 +94,7 @@ def unit_activations(model, vocab, text, kind="cell", layer=-1):
     if kind == "hidden":
         return h.double().numpy()
     # c_t from the gates, all steps at once: gates = W_ih x_t + W_hh h_{t-1} + b, order i, f, g, o
-    h_prev = torch.cat([torch.zeros(1, model.hidden), h[:-1]])  # (T, H)
+    h_prev = torch.cat([torch.zeros(1, model.hidden_size), h[:-1]])  # (T, H)
     i, f, g, _ = (x_in @ W_ih.T + h_prev @ W_hh.T + b).chunk(4, dim=1)  # each (T, H)
     f, ig = torch.sigmoid(f).double().numpy(), (torch.sigmoid(i) * torch.tanh(g)).double().numpy()
     c = np.zeros_like(f)  # (T, H)
@@ -190,7 +190,7 @@ def cell_viewer(model, vocab, passages, kind="cell", unit=None):
     start = analysis(first)[1]["line_position"][0] if unit is None else unit
     passage = widgets.Dropdown(options=list(passages), value=first, description="passage")
     feature = widgets.Dropdown(options=("(pick a unit)",) + FEATURES, value="(pick a unit)", description="best for")
-    slider = widgets.IntSlider(value=start, min=0, max=model.hidden - 1, description="unit")
+    slider = widgets.IntSlider(value=start, min=0, max=model.hidden_size - 1, description="unit")
     view = widgets.HTML(layout=widgets.Layout(max_height="26em", overflow="auto"))  # a scroll box: the controls stay in view
 
     def redraw(_change=None):

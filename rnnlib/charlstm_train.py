@@ -67,13 +67,13 @@ def _batches(train, N, T, generator):
             yield x[:, t:t + T], y[:, t:t + T], t == 0
 
 
-def train_charlstm(train_data, val_data, V, *, hidden=256, layers=1, embed=64, seq_length=50, batch_size=32,
-                   lr=4e-3, warmup=0.02, floor=0.1, max_norm=1.0, forget_bias=None, steps=None, seconds=None,
+def train_charlstm(train_data, val_data, V, *, hidden_size=256, layers=1, embed_size=64, seq_length=32, batch_size=32,
+                   lr=4e-3, beta2=0.99, warmup=0.02, floor=0.1, max_norm=1.0, forget_bias=None, steps=None, seconds=None,
                    seed=0, eval_every=100, eval_chars=10000, callback=None, progress_bar=False, elapsed_before=0.0):
     """Train a CharLSTM on index sequences; give exactly one budget: steps (reproducible) or seconds.
 
     Inputs: train_data (L,), val_data (M,) int indices in [0, V); sizes; Adam lr with its schedule
-    (lr_at: warm-up fraction `warmup`, cosine down to floor*lr), global-norm clip max_norm;
+    (lr_at: warm-up fraction `warmup`, cosine down to floor*lr) and betas (0.9, beta2), global-norm clip max_norm;
     forget_bias: if not None, the forget gates' bias starts at this value (torch's b_ih; b_hh's forget
     part at 0) instead of torch's uniform init; seed for the weights and the offsets; eval_every
     updates between evaluations on the first eval_chars characters of val_data; callback(record)
@@ -97,16 +97,17 @@ def train_charlstm(train_data, val_data, V, *, hidden=256, layers=1, embed=64, s
     eval_every, eval_chars = check_positive_int("eval_every", eval_every), check_positive_int("eval_chars", eval_chars)
     for name, value, ok, expected in [("warmup", warmup, lambda v: 0 <= v < 1, "in [0, 1)"),
                                       ("floor", floor, lambda v: 0 <= v <= 1, "in [0, 1]"),
+                                      ("beta2", beta2, lambda v: 0 <= v < 1, "in [0, 1)"),
                                       ("forget_bias", 0.0 if forget_bias is None else forget_bias, math.isfinite,
                                        "finite (or None for torch's init)")]:
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not ok(value):
             raise ValueError(f"{name} must be a number {expected}; got {value!r}")
     torch.manual_seed(seed)
     gen = torch.Generator().manual_seed(seed)
-    model = CharLSTM(V, hidden, layers, embed)
+    model = CharLSTM(V, hidden_size, layers, embed_size)
     if forget_bias is not None:
         _set_forget_bias(model, float(forget_bias))
-    opt = torch.optim.Adam(model.parameters(), lr=lr)
+    opt = torch.optim.Adam(model.parameters(), lr=lr, betas=(0.9, beta2))
     val_slice = val[: eval_chars + 1]
     history, state, losses, step = [], None, [], 0
     eval_rate = None  # seconds per validation character, measured
@@ -164,18 +165,19 @@ def train_charlstm(train_data, val_data, V, *, hidden=256, layers=1, embed=64, s
 
 
 def _set_forget_bias(model, value):
-    H = model.hidden
+    H = model.hidden_size
     with torch.no_grad():
         for k in range(model.layers):  # torch's gate order i, f, g, o: the forget gate is rows H:2H
             getattr(model.lstm, f"bias_ih_l{k}")[H:2 * H].fill_(value)
             getattr(model.lstm, f"bias_hh_l{k}")[H:2 * H].zero_()
 
 
-def short_run(text=None, steps=30, hidden=128, seq_length=64, batch_size=32, lr=1e-2, seed=0, eval_every=5,
-              eval_chars=4000):
+def short_run(text=None, steps=30, hidden_size=128, seq_length=64, batch_size=32, lr=1e-2, beta2=0.999, seed=0,
+              eval_every=5, eval_chars=4000):
     """A short live run for a notebook: a small char-LSTM (H=128) on the plays, 30 updates of 32 x 64 characters.
 
-    Inputs: text (default: assets/shakespeare_plays_gut.txt), a steps budget, sizes, seed.
+    Inputs: text (default: assets/shakespeare_plays_gut.txt), a steps budget, sizes, Adam's beta2 (torch's
+    default here: notebook 05's margins for this run were measured with it), seed.
     Returns: TrainResult; its history shows the validation loss (on a slice) falling.
     """
     from .paths import asset_path
@@ -184,6 +186,6 @@ def short_run(text=None, steps=30, hidden=128, seq_length=64, batch_size=32, lr=
     text = load_text(asset_path("shakespeare_plays_gut.txt")) if text is None else text
     vocab = Vocabulary(text)
     train, val = (vocab.encode(part) for part in train_val_split(text))
-    return train_charlstm(train, val[: eval_chars + 1], len(vocab), hidden=hidden, layers=1, seq_length=seq_length,
-                          batch_size=batch_size, lr=lr, steps=steps, seed=seed, eval_every=eval_every,
+    return train_charlstm(train, val[: eval_chars + 1], len(vocab), hidden_size=hidden_size, layers=1, seq_length=seq_length,
+                          batch_size=batch_size, lr=lr, beta2=beta2, steps=steps, seed=seed, eval_every=eval_every,
                           eval_chars=eval_chars)

@@ -74,7 +74,8 @@ class LabServer:
         env.update(JUPYTERLAB_SETTINGS_DIR=str(self.tmp / "settings"), JUPYTERLAB_WORKSPACES_DIR=str(self.tmp / "workspaces"),
                    JUPYTER_RUNTIME_DIR=str(self.tmp / "runtime"), JUPYTER_CONFIG_DIR=str(self.tmp / "config"))
         command = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={self.port}",
-                   f"--IdentityProvider.token={self.token}", f"--ServerApp.root_dir={self.root}"]
+                   f"--IdentityProvider.token={self.token}", f"--ServerApp.root_dir={self.root}",
+                   "--LabApp.expose_app_in_browser=True"]  # window.jupyterapp: open notebooks as tabs of one page
         if hasattr(os, "geteuid") and os.geteuid() == 0:
             command.append("--allow-root")  # containers and CI often run as root
         self.log = open(self.tmp / "server.log", "wb")
@@ -98,13 +99,19 @@ class LabServer:
             body = response.read()
         return json.loads(body) if body else None
 
-    def url(self, notebook):
-        """The notebook's URL: a fresh workspace (?reset), so no old tab starts an extra kernel."""
-        return f"{self.base}/lab/tree/{notebook}?reset&token={self.token}"
+    def url(self, notebook=None):
+        """JupyterLab's URL (with a notebook open, if given): a fresh workspace (?reset), so no old tab
+        starts an extra kernel."""
+        tree = f"/tree/{notebook}" if notebook else ""
+        return f"{self.base}/lab{tree}?reset&token={self.token}"
 
     def shutdown_kernels(self):
-        for kernel in self.api("kernels"):
-            self.api(f"kernels/{kernel['id']}", method="DELETE")
+        """Shut down this server's kernels, all at once (each DELETE waits for its kernel to stop)."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        kernels = self.api("kernels")
+        with ThreadPoolExecutor(max_workers=max(1, len(kernels))) as pool:
+            list(pool.map(lambda k: self.api(f"kernels/{k['id']}", method="DELETE"), kernels))
 
     def log_text(self):
         self.log.flush()

@@ -107,56 +107,70 @@ def browser():
 
 @pytest.fixture(scope="module")
 def notebooks(lab, browser, request):
-    """Every notebook a selected test uses, open in its own page (1366 px wide, 2x HiDPI), its needed
-    cells queued to run."""
+    """Every notebook a selected test uses, open as a tab of one JupyterLab page (1366 px wide, 2x
+    HiDPI), its needed cells queued to run. (One page: loading JupyterLab once instead of once per
+    notebook saves about a minute of a 2-core machine.)"""
     context = browser.new_context(viewport={"width": 1366, "height": 900}, device_scale_factor=2)
+    page = context.new_page()
+    console = []
+    page.on("console", lambda msg: console.append(msg.text) if msg.type == "error" else None)
+    page.on("pageerror", lambda err: console.append(f"page error: {err}"))
+    page.goto(lab.url())
+    page.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell && document.querySelector('.jp-StatusBar-TextItem')",
+                           timeout=WAIT_MS)
+    TIMES.append(("JupyterLab page loaded", time.monotonic()))
     selected = {getattr(item, "originalname", item.name) for item in request.session.items}  # nbval cells have no originalname
-    opened = {name: Notebook(context.new_page(), lab, name) for name in NEEDS
+    opened = {name: Notebook(page, lab, name, console) for name in NEEDS
               if any(test in selected for test in TESTS[name])}
     for name, nb in opened.items():
         nb.ready()
         nb.queue(*NEEDS[name])
         TIMES.append((f"{name}: open, cells queued", time.monotonic()))
     yield opened
-    for nb in opened.values():
-        nb.page.close()
-    lab.shutdown_kernels()
-    context.close()
+    context.close()  # the kernels stop with the server (the lab fixture)
+
+
+# The notebook panel with this DOM id (window.jupyterapp is exposed by the test's server).
+PANEL_JS = "id => [...window.jupyterapp.shell.widgets('main')].find(w => w.id === id)"
 
 
 class Notebook:
-    """One open notebook in a page, with helpers to run cells and read and move widgets."""
+    """One notebook open in a tab of the shared page, with helpers to run cells and read and move widgets."""
 
-    def __init__(self, page, lab, name):
-        self.page, self.lab, self.name = page, lab, name
-        self.console = []
-        page.on("console", lambda msg: self.console.append(msg.text) if msg.type == "error" else None)
-        page.on("pageerror", lambda err: self.console.append(f"page error: {err}"))
-        page.goto(lab.url(name), wait_until="commit")  # do not wait: the next notebook starts loading too
+    def __init__(self, page, lab, name, console):
+        self.page, self.lab, self.name, self.console = page, lab, name, console
+        self.id = page.evaluate("""async path => { await window.jupyterapp.commands.execute('docmanager:open', {path});
+            return [...window.jupyterapp.shell.widgets('main')].find(w => w.context && w.context.path === path).id; }""", name)
+        self.root = page.locator(f"[id='{self.id}']")
+
+    def activate(self):
+        """Bring this notebook's tab to the front (a student clicks its tab); the status bar then shows its kernel."""
+        self.page.evaluate(f"id => {{ ({PANEL_JS})(id); window.jupyterapp.shell.activateById(id); }}", self.id)
+        self.page.wait_for_function(f"id => window.jupyterapp.shell.currentWidget && window.jupyterapp.shell.currentWidget.id === id",
+                                    arg=self.id, timeout=WAIT_MS)
 
     def ready(self):
-        """Wait until the notebook shows its cells and its kernel is idle."""
-        self.page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=WAIT_MS)
+        """Bring the notebook to the front and wait until it shows its cells and its kernel is idle."""
+        self.activate()
+        self.root.locator(".jp-Notebook .jp-Cell").first.wait_for(state="visible", timeout=WAIT_MS)
         self.wait_idle()
 
     def wait_idle(self):
-        """Wait until the status bar says the kernel is Idle (the toolbar's circle can lag behind)."""
-        self.page.wait_for_function(
-            "() => [...document.querySelectorAll('.jp-StatusBar-TextItem')].some(e => / \\| Idle$/.test(e.textContent))",
-            timeout=WAIT_MS)
+        """Wait until this notebook's kernel is idle, as its status bar item reports it (the toolbar's
+        circle can lag behind)."""
+        self.page.wait_for_function(f"id => {{ const w = ({PANEL_JS})(id); return w.sessionContext.kernelDisplayStatus === 'idle'; }}",
+                                    arg=self.id, timeout=WAIT_MS)
 
     def cell(self, source):
         """The code cell whose source contains this text (exactly one)."""
-        cells = self.page.locator(".jp-Notebook .jp-CodeCell").filter(has=self.page.locator(".jp-InputArea-editor", has_text=source))
+        cells = self.root.locator(".jp-Notebook .jp-CodeCell").filter(has=self.page.locator(".jp-InputArea-editor", has_text=source))
         assert cells.count() == 1, f"{self.name}: {cells.count()} cells contain {source!r}"
         return cells.first
-
-    def index(self, cell):
-        return cell.evaluate("c => [...c.parentElement.children].filter(e => e.classList.contains('jp-Cell')).indexOf(c)")
 
     def queue(self, *sources):
         """Queue, in this order, the code cells that contain these texts, as a student can: click the
         cell's prompt, press Shift+Enter. Does not wait: the kernel runs them one after the other."""
+        self.activate()
         for source in sources:
             self.cell(source).locator(".jp-InputPrompt").click()
             self.page.keyboard.press("Shift+Enter")
@@ -174,17 +188,17 @@ class Notebook:
 
     def widget(self, source):
         """The widget shown by the cell that contains source, once that cell has run and the widget has
-        drawn its picture or its text."""
+        drawn its picture or its text; this notebook's tab is brought to the front."""
+        self.activate()
         widget = self.ran(source).locator(".jp-OutputArea-output .widget-vbox").first
         widget.locator("img.widget-image, .widget-html-content").first.wait_for(state="attached", timeout=WAIT_MS)
         return widget
 
     def check_clean(self):
         """No error or stderr output, no widget that failed to display, no console error."""
-        page = self.page
-        errors = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
+        errors = self.root.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
         assert errors.count() == 0, f"{self.name}: error output: {errors.first.text_content()[:2000]}"
-        text = page.locator(".jp-Notebook").text_content()
+        text = self.root.locator(".jp-Notebook").text_content()
         assert "Error displaying widget" not in text, self.name
         console = [m for m in self.console if not any(b in m for b in BENIGN_CONSOLE)]
         assert not console, f"{self.name}: JavaScript console errors: {console}"

@@ -23,9 +23,9 @@ from rnnlib.paths import ASSETS_DIR, asset_path
 from rnnlib.text import Vocabulary, load_corpus, train_val_split
 
 
-def small_model(V=7, hidden=8, layers=1, seed=0):
+def small_model(V=7, hidden_size=8, layers=1, seed=0):
     torch.manual_seed(seed)
-    return CharLSTM(V, hidden, layers, embed=5).eval()
+    return CharLSTM(V, hidden_size, layers, embed_size=5).eval()
 
 
 @pytest.mark.parametrize("N,T,layers", [(1, 1, 1), (3, 5, 1), (2, 4, 2)])
@@ -78,8 +78,8 @@ def test_evaluate_nats_rejects_bad_data(data, match):
 
 
 def test_model_rejects_bad_sizes():
-    with pytest.raises(ValueError, match="hidden must be a positive integer; got 0"):
-        CharLSTM(7, hidden=0)
+    with pytest.raises(ValueError, match="hidden_size must be a positive integer; got 0"):
+        CharLSTM(7, hidden_size=0)
 
 
 def test_checkpoint_round_trip_is_float16_and_weights_only(tmp_path):
@@ -172,7 +172,7 @@ def schedule_fractions(monkeypatch, **budget):
     monkeypatch.setattr(ct, "lr_at", lambda p, *a: seen.append(p) or lr_at(p, *a))
     monkeypatch.setattr(ct.time, "perf_counter", FakeClock())
     data = np.arange(400) % 5
-    result = train_charlstm(data, data[:200], 5, hidden=4, seq_length=5, batch_size=2, eval_every=1000, **budget)
+    result = train_charlstm(data, data[:200], 5, hidden_size=4, seq_length=5, batch_size=2, eval_every=1000, **budget)
     return seen, result
 
 
@@ -188,13 +188,13 @@ def test_a_seconds_budget_runs_the_whole_schedule_like_the_same_number_of_steps(
 
 def test_time_spent_before_training_counts_in_the_budget():
     data = np.arange(300) % 5
-    result = train_charlstm(data, data, 5, hidden=4, seq_length=5, batch_size=2, seconds=50.0, elapsed_before=60.0)
+    result = train_charlstm(data, data, 5, hidden_size=4, seq_length=5, batch_size=2, seconds=50.0, elapsed_before=60.0)
     assert result.steps == 1 and result.history[0]["seconds"] >= 60.0 and result.seconds >= 60.0
 
 
 def test_forget_bias_initialises_every_layers_forget_gate():
     data = np.arange(300) % 5
-    result = train_charlstm(data, data, 5, hidden=3, layers=2, seq_length=5, batch_size=2, steps=1, lr=1e-9,
+    result = train_charlstm(data, data, 5, hidden_size=3, layers=2, seq_length=5, batch_size=2, steps=1, lr=1e-9,
                             forget_bias=1.0)
     for k in range(2):
         b_ih, b_hh = (getattr(result.model.lstm, f"bias_{w}_l{k}").detach() for w in ("ih", "hh"))
@@ -206,7 +206,7 @@ def test_training_learns_a_repeating_text():
     text = "the cat sat on the mat. " * 60
     vocab = Vocabulary(text)
     train, val = (vocab.encode(p) for p in train_val_split(text))
-    result = train_charlstm(train, val, len(vocab), hidden=32, seq_length=16, batch_size=4, lr=1e-2, steps=60,
+    result = train_charlstm(train, val, len(vocab), hidden_size=32, seq_length=16, batch_size=4, lr=1e-2, steps=60,
                             eval_every=20, eval_chars=100)
     assert [r["step"] for r in result.history] == [0, 20, 40, 60]
     counts = np.unique(list(text), return_counts=True)[1] / len(text)
@@ -218,7 +218,7 @@ def test_training_learns_a_repeating_text():
 
 def test_a_seconds_budget_too_small_still_makes_one_update():
     data = np.arange(300) % 5
-    result = train_charlstm(data, data, 5, hidden=4, seq_length=5, batch_size=2, seconds=1e-9)
+    result = train_charlstm(data, data, 5, hidden_size=4, seq_length=5, batch_size=2, seconds=1e-9)
     assert result.steps == 1 and [r["step"] for r in result.history] == [0, 1]
 
 
@@ -226,7 +226,7 @@ def test_training_is_reproducible_by_steps():
     text = load_corpus("sonnets_gut.txt")[:20000]
     vocab = Vocabulary(text)
     train, val = (vocab.encode(p) for p in train_val_split(text))
-    runs = [train_charlstm(train, val, len(vocab), hidden=16, seq_length=10, batch_size=4, steps=5, eval_every=5,
+    runs = [train_charlstm(train, val, len(vocab), hidden_size=16, seq_length=10, batch_size=4, steps=5, eval_every=5,
                            seed=4) for _ in range(2)]
     assert runs[0].val_nats == runs[1].val_nats
 
@@ -237,11 +237,12 @@ def test_training_is_reproducible_by_steps():
                                           ({"steps": 2, "batch_size": 100}, "train_data is too short"),
                                           ({"steps": 2, "floor": 1.5}, r"floor must be a number in \[0, 1\]; got 1.5"),
                                           ({"steps": 2, "warmup": 1.0}, r"warmup must be a number in \[0, 1\)"),
+                                          ({"steps": 2, "beta2": 1.0}, r"beta2 must be a number in \[0, 1\)"),
                                           ({"steps": 2, "forget_bias": float("nan")}, "forget_bias must be")])
 def test_training_errors(kwargs, match):
     data = np.arange(200) % 5
     with pytest.raises(ValueError, match=match):
-        train_charlstm(data, data, 5, hidden=4, seq_length=5, **({"batch_size": 2} | kwargs))
+        train_charlstm(data, data, 5, hidden_size=4, seq_length=5, **({"batch_size": 2} | kwargs))
 
 
 def test_short_run_loss_falls():
@@ -262,7 +263,7 @@ def test_cli_trains_by_steps_saves_and_ends_with_one_summary_line(tmp_path, caps
     assert bpc == pytest.approx(nats / math.log(2), abs=2e-4)
     assert "step     2" in err and "sample" in err
     model, vocab = load_checkpoint(tmp_path / "m.pt")
-    assert model.hidden == 16 and len(vocab) == len(set(text_file.read_text()))
+    assert model.hidden_size == 16 and len(vocab) == len(set(text_file.read_text()))
 
 
 def test_cli_defaults_train_by_steps_and_are_the_ones_the_readme_documents(tmp_path, capsys):
@@ -291,6 +292,7 @@ def test_cli_defaults_train_by_steps_and_are_the_ones_the_readme_documents(tmp_p
     (["--text", "T", "--steps", "2", "--batch-size", "500"], "too short for --batch-size 500"),
     (["--text", "T", "--steps", "2", "--warmup", "1"], r"--warmup: must be a number in \[0, 1\); got '1'"),
     (["--text", "T", "--steps", "2", "--floor", "-0.1"], r"--floor: must be a number in \[0, 1\]"),
+    (["--text", "T", "--steps", "2", "--beta2", "1"], r"--beta2: must be a number in \[0, 1\)"),
     (["--text", "T", "--steps", "2", "--forget-bias", "inf"], "--forget-bias: must be a finite number; got 'inf'"),
 ])
 def test_cli_bad_input_is_one_line_and_exit_code_2(tmp_path, capsys, args, match):

@@ -67,7 +67,7 @@ def test_correlation_errors():
 def model_and_vocab(layers=1):
     torch.manual_seed(0)
     vocab = Vocabulary(PASSAGE)
-    return CharLSTM(len(vocab), hidden=6, layers=layers, embed=4).eval(), vocab
+    return CharLSTM(len(vocab), hidden_size=6, layers=layers, embed_size=4).eval(), vocab
 
 
 @pytest.mark.parametrize("layers", [1, 2])

@@ -4,7 +4,8 @@ import pytest
 
 from rnnlib import Vocabulary
 from rnnlib.charlm import charlm_forward
-from rnnlib.charlm import next_char_probs, sample
+from rnnlib.charlm import charlm_step_fn, next_char_probs, sample
+from rnnlib.decoding import sample_decode
 
 from charlm_helpers import problem
 
@@ -35,6 +36,32 @@ def test_sample_greedy_seed_and_temperature_statistics():
     cold = sample(params, vocab, 400, "h", temperature=0.1, rng=np.random.default_rng(2))
     hot = sample(params, vocab, 400, "h", temperature=5.0, rng=np.random.default_rng(2))
     assert len(set(hot)) == 4 and max(map(cold.count, "helo")) > max(map(hot.count, "helo")) + 100
+
+
+def test_step_fn_is_the_model_one_character_at_a_time():
+    """charlm_step_fn scores B rows at once exactly as charlm_forward scores each row's sequence."""
+    params, *_ = problem(1, 1, 5, 4, seed=6)
+    seqs = np.array([[0, 3, 1], [2, 2, 4]])  # (B=2, T=3)
+    step, state = charlm_step_fn(params), (np.zeros((2, 4)),)
+    for t in range(3):
+        logits, state = step(seqs[:, t], state)
+        for b in range(2):
+            _, cache = charlm_forward(params, seqs[b:b + 1, :t + 1], seqs[b:b + 1, :t + 1], np.zeros((1, 4)))
+            np.testing.assert_allclose(np.exp(logits[b]) / np.exp(logits[b]).sum(), cache.probs[-1], atol=1e-12)
+    with pytest.raises(ValueError, match="W_hh"):
+        charlm_step_fn({**params, "W_hh": np.zeros((4, 3))})
+
+
+def test_sample_is_rnnlib_decoding_on_the_step_fn():
+    """sample() reads the seed, then hands the loop to rnnlib.decoding: the same draws give the same text."""
+    vocab = Vocabulary(order="helo")
+    params, *_ = problem(1, 1, 4, 3, seed=7)
+    text = sample(params, vocab, 30, "hel", temperature=0.7, rng=3)
+    state = (np.zeros((1, 3)),)
+    for c in vocab.encode("he"):  # the seed but its last character
+        _, state = charlm_step_fn(params)(np.array([c]), state)
+    out = sample_decode(charlm_step_fn(params), state, vocab.index["l"], 30, temperature=0.7, rng=3)
+    assert text == vocab.decode(out[0])
 
 
 def test_sample_errors():

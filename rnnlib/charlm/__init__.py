@@ -4,7 +4,8 @@
                 scan inside, batch-first arguments), loss units (LossReport), clipping, Adagrad,
                 make_streams, evaluate
     training    train_charlm (batched streams, truncated BPTT, clipping, Adagrad) and its CharLMTrainResult
-    sampling    next_char_probs, sample (temperature, greedy, seed text), word_hit_rate
+    sampling    next_char_probs, sample (temperature, greedy, seed text: rnnlib.decoding's loop on
+                charlm_step_fn, the model's step function), word_hit_rate
     cli         the command line; `python -m rnnlib.charlm --help` (see __main__)
 
 The public names of model, training and sampling are importable from rnnlib.charlm directly.
@@ -12,7 +13,7 @@ The public names of model, training and sampling are importable from rnnlib.char
 from .model import (PARAM_NAMES, CharLMCache, LossReport, adagrad_update, charlm_backward, charlm_forward,
                     charlm_forward_unchecked, charlm_hidden_states, check_char_indices, check_params, evaluate,
                     init_params, loss_report, make_streams)
-from .sampling import check_temperature, encode_seed, next_char_probs, sample, word_hit_rate
+from .sampling import charlm_step_fn, check_temperature, encode_seed, next_char_probs, sample, word_hit_rate
 from .training import CharLMTrainResult, keep_freed_memory, train_charlm
 
 __all__ = [
@@ -25,6 +26,7 @@ __all__ = [
     "charlm_forward",
     "charlm_forward_unchecked",
     "charlm_hidden_states",
+    "charlm_step_fn",
     "check_char_indices",
     "check_params",
     "check_temperature",

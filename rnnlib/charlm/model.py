@@ -24,7 +24,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .._validate import check_array, check_indices, check_positive_int
+from .._validate import check_array, check_indices, check_positive_int, check_rng
 from ..bptt import PARAM_NAMES, check_rnn_lm_params  # the same five parameters as rnnlib.bptt's model
 from ..layers import (AffineCache, EmbeddingCache, affine_backward, affine_forward, embedding_backward,
                       embedding_forward, softmax_cross_entropy)
@@ -100,12 +100,12 @@ class CharLMCache(NamedTuple):
 def init_params(V, H=100, rng=None, dtype=np.float32, scale=0.01):
     """Fresh parameters: weights ~ N(0, scale^2) (min-char-rnn uses 0.01), biases zero.
 
-    Inputs: V vocabulary size, H hidden size, rng an np.random.Generator (default seed 0),
+    Inputs: V vocabulary size, H hidden size, rng a np.random.Generator or an int seed (None: seed 0),
     dtype float32 (training speed) or float64 (gradient checks).
     Returns: dict W_xh (H, V), W_hh (H, H), b_h (H,), W_hy (V, H), b_y (V,).
     """
     V, H = check_positive_int("V", V), check_positive_int("H", H)
-    rng = np.random.default_rng(0) if rng is None else rng
+    rng = check_rng("rng", 0 if rng is None else rng)
     shapes = {"W_xh": (H, V), "W_hh": (H, H), "b_h": (H,), "W_hy": (V, H), "b_y": (V,)}
     return {name: (scale * rng.standard_normal(shape) if name.startswith("W") else np.zeros(shape)).astype(dtype)
             for name, shape in shapes.items()}

@@ -10,6 +10,9 @@ The temperature divides the scores: below 1 sharpens p (safer, more repetitive t
 flattens it (more surprising text, more spelling mistakes); greedy is the limit temperature -> 0.
 Works with the parameter dicts of rnnlib.charlm (W_xh (H, V), W_hh, b_h, W_hy (V, H), b_y) and
 uses the same layers: model.charlm_hidden_states (embedding lookup, + b_h, the scan), affine output, softmax.
+The generation loop itself is rnnlib.decoding's (greedy_decode, sample_decode), the one the char-LSTM and
+the caption decoders use too: this module only gives it the character model's step function,
+`charlm_step_fn(params)`.
 """
 from __future__ import annotations
 
@@ -18,10 +21,11 @@ import re
 
 import numpy as np
 
+from ..decoding import greedy_decode, sample_decode
 from ..layers import affine_forward, softmax
 from .model import PARAM_NAMES, charlm_hidden_states, check_params
 
-__all__ = ["check_temperature", "encode_seed", "next_char_probs", "sample", "word_hit_rate"]
+__all__ = ["charlm_step_fn", "check_temperature", "encode_seed", "next_char_probs", "sample", "word_hit_rate"]
 
 
 def check_temperature(temperature):
@@ -53,9 +57,25 @@ def _read(p, codes, h):
 
 
 def _scores(p, h):
-    """(V,) scores z = W_hy h + b_y for one hidden state h (1, H)."""
-    z, _ = affine_forward(h[None], p["W_hy"], p["b_y"])  # (1, 1, V)
-    return z[0, 0]
+    """(B, V) scores z = h W_hy^T + b_y for hidden states h (B, H)."""
+    z, _ = affine_forward(h[None], p["W_hy"], p["b_y"])  # (1, B, V)
+    return z[0]
+
+
+def charlm_step_fn(params):
+    """The character model as rnnlib.decoding sees it: step(tokens (B,), (h,)) -> (scores (B, V), (h,)).
+
+    One step reads one character per row (embedding, + b_h, one tanh step from h (B, H)) and scores
+    the next one. params: a charlm parameter dict (float64 copies are made once).
+    """
+    check_params(params)
+    p = {k: np.asarray(params[k], dtype=np.float64) for k in PARAM_NAMES}
+
+    def step(tokens, state):
+        hs, _, _ = charlm_hidden_states(p, np.asarray(tokens, dtype=np.int64)[:, None], state[0])  # (1, B, H)
+        return _scores(p, hs[-1]), (hs[-1],)
+
+    return step
 
 
 def _as_float64(params, vocab):
@@ -73,7 +93,7 @@ def next_char_probs(params, vocab, seed_text, temperature=1.0):
     temperature = check_temperature(temperature)
     p, H = _as_float64(params, vocab)
     h = _read(p, encode_seed(vocab, seed_text), np.zeros((1, H)))
-    return softmax(_scores(p, h) / temperature)
+    return softmax(_scores(p, h)[0] / temperature)
 
 
 def sample(params, vocab, n, seed_text, temperature=1.0, greedy=False, rng=None):
@@ -85,7 +105,7 @@ def sample(params, vocab, n, seed_text, temperature=1.0, greedy=False, rng=None)
     - seed_text: non-empty string read first (from h = 0); the output continues it.
     - temperature: > 0, divides the scores before the softmax (ignored when greedy).
     - greedy: pick the most probable character each time (deterministic).
-    - rng: np.random.Generator (default: seed 0), the only source of randomness.
+    - rng: np.random.Generator or an int seed (None: seed 0), the only source of randomness.
     Returns: the n generated characters as a string (without the seed).
     """
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
@@ -93,19 +113,15 @@ def sample(params, vocab, n, seed_text, temperature=1.0, greedy=False, rng=None)
     temperature = check_temperature(temperature)
     p, H = _as_float64(params, vocab)
     codes = encode_seed(vocab, seed_text)
-    rng = np.random.default_rng(0) if rng is None else rng
-    h = _read(p, codes[:-1], np.zeros((1, H)))
-    c, out = int(codes[-1]), []
-    for _ in range(int(n)):
-        h = _read(p, [c], h)
-        z = _scores(p, h)  # (V,)
-        if greedy:
-            c = int(np.argmax(z))
-        else:
-            cdf = np.cumsum(softmax(z / temperature))
-            c = min(int(np.searchsorted(cdf, rng.random(), side="right")), len(cdf) - 1)
-        out.append(c)
-    return vocab.decode(np.array(out, dtype=np.int64)) if out else ""
+    if n == 0:
+        return ""
+    h = _read(p, codes[:-1], np.zeros((1, H)))  # the seed but its last character, which decoding feeds first
+    if greedy:
+        out = greedy_decode(charlm_step_fn(p), (h,), int(codes[-1]), int(n))
+    else:
+        out = sample_decode(charlm_step_fn(p), (h,), int(codes[-1]), int(n), temperature=temperature,
+                            rng=0 if rng is None else rng)
+    return vocab.decode(out[0])
 
 
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)*")  # letters, with inner apostrophes: "summer's"
