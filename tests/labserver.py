@@ -21,10 +21,11 @@ from pathlib import Path
 import nbenv
 
 # Settings a student would not change but a test must: no news or update pop-ups (they need the
-# network), and every cell rendered (the default only renders cells near the viewport).
+# network). The notebook's windowing stays JupyterLab's default ("contentVisibility": every cell is in
+# the page, but the browser paints only those near the viewport; the test reads off-screen cells with
+# textContent and waits for them with state="attached").
 SETTINGS = {
     "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {"fetchNews": "false", "checkForUpdates": False},
-    "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
 }
 
 

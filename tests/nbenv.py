@@ -9,7 +9,7 @@ NB_ENV = {
     "TQDM_DISABLE": "1",  # progress bars off: their output would differ from run to run
     "PYTHONHASHSEED": "0",
     "MPLBACKEND": "module://matplotlib_inline.backend_inline",
-    "OMP_NUM_THREADS": "1",  # one thread per kernel: the test run executes two notebooks at once (pytest-xdist)
+    "OMP_NUM_THREADS": "1",  # one thread per kernel: the test run executes several notebooks at once (pytest-xdist)
     "MKL_NUM_THREADS": "1",
 }
 
@@ -23,10 +23,10 @@ def pytest_configure(config):
     apply()
 
 
-# The order in which the two workers (pytest-xdist, `--dist loadscope --no-loadscope-reorder`) take the
-# slow parts: longest first, so that neither worker is left with a long module at the end. A worker takes
-# a new module only when its current one has at most two tests left, so the browser test (first) holds one
-# worker while the other starts on the notebooks. Seconds: idle measurements of each part alone.
+# The order in which the workers (pytest-xdist, `--dist loadscope --no-loadscope-reorder`) take the
+# slow parts: longest first, so that no worker is left with a long module at the end. A worker takes a new
+# module only when its current one has at most two tests left, so the browser test (first) holds one worker
+# while the others start on the rest. Seconds: idle measurements of each part alone.
 SLOW_FIRST = ["tests/test_browser.py",  # ~120 s
               "tests/test_homework_grading.py",  # ~60 s
               "notebooks/05_lstm_gru.ipynb", "notebooks/04_vanishing_exploding.ipynb", "notebooks/02_char_rnn.ipynb",

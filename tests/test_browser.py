@@ -107,10 +107,12 @@ def browser():
 
 @pytest.fixture(scope="module")
 def notebooks(lab, browser, request):
-    """Every notebook a selected test uses, open as a tab of one JupyterLab page (1366 px wide, 2x
-    HiDPI), its needed cells queued to run. (One page: loading JupyterLab once instead of once per
-    notebook saves about a minute of a 2-core machine.)"""
-    context = browser.new_context(viewport={"width": 1366, "height": 900}, device_scale_factor=2)
+    """Every notebook a selected test uses, open as a tab of one JupyterLab page (1366 px wide), its
+    needed cells queued to run. (One page: loading JupyterLab once instead of once per notebook saves
+    about a minute of a 2-core machine.) The page is drawn at 2 device pixels per CSS pixel (HiDPI)
+    when screenshots are kept; otherwise at 1, which changes no check (sizes are compared in CSS
+    pixels against the PNG's own pixels) and halves the drawing work."""
+    context = browser.new_context(viewport={"width": 1366, "height": 900}, device_scale_factor=2 if SCREENSHOTS else 1)
     page = context.new_page()
     console = []
     page.on("console", lambda msg: console.append(msg.text) if msg.type == "error" else None)
@@ -150,10 +152,12 @@ class Notebook:
                                     arg=self.id, timeout=WAIT_MS)
 
     def ready(self):
-        """Bring the notebook to the front and wait until it shows its cells and its kernel is idle."""
+        """Bring the notebook to the front and wait until it shows its cells and has a kernel (which may
+        still be starting: cells queued now run once it is up, so the kernels of all notebooks start at once)."""
         self.activate()
         self.root.locator(".jp-Notebook .jp-Cell").first.wait_for(state="visible", timeout=WAIT_MS)
-        self.wait_idle()
+        self.page.wait_for_function(f"id => {{ const s = ({PANEL_JS})(id).sessionContext.session; return !!(s && s.kernel); }}",
+                                    arg=self.id, timeout=WAIT_MS)
 
     def wait_idle(self):
         """Wait until this notebook's kernel is idle, as its status bar item reports it (the toolbar's
@@ -162,10 +166,14 @@ class Notebook:
                                     arg=self.id, timeout=WAIT_MS)
 
     def cell(self, source):
-        """The code cell whose source contains this text (exactly one)."""
-        cells = self.root.locator(".jp-Notebook .jp-CodeCell").filter(has=self.page.locator(".jp-InputArea-editor", has_text=source))
-        assert cells.count() == 1, f"{self.name}: {cells.count()} cells contain {source!r}"
-        return cells.first
+        """The code cell whose source contains this text (exactly one). Found in the notebook's model: an
+        off-screen cell's editor may not be drawn yet, so its text is not in the page."""
+        index = self.page.evaluate(f"""([id, text]) => {{
+            const cells = ({PANEL_JS})(id).content.widgets;
+            const hits = cells.map((c, i) => i).filter(i => cells[i].model.type === 'code' && cells[i].model.sharedModel.getSource().includes(text));
+            return hits.length === 1 ? hits[0] : -hits.length; }}""", [self.id, source])
+        assert index >= 0, f"{self.name}: {-index} code cells contain {source!r}"
+        return self.root.locator(".jp-Notebook .jp-Cell").nth(index)
 
     def queue(self, *sources):
         """Queue, in this order, the code cells that contain these texts, as a student can: click the
@@ -529,7 +537,7 @@ def test_homework_widget(notebooks, name):
     widget = nb.widget(HOMEWORK[name])
     slider = widget.locator(".widget-slider").first
     has_picture = widget.locator("img.widget-image").count() > 0
-    view = lambda: (widget.locator(".widget-html-content").all_inner_texts(), image_bytes(widget) if has_picture else b"")  # noqa: E731
+    view = lambda: (widget.locator(".widget-html-content").all_text_contents(), image_bytes(widget) if has_picture else b"")  # noqa: E731
     start, value = view(), readout(slider)
     assert "not implemented" not in " ".join(start[0])
     check_full_labels(widget)
