@@ -94,7 +94,7 @@ def draw_gates(trace, unit, t=None, fig=None):
         top.plot(steps, getattr(trace, name)[:, unit], "o-", ms=3, color=color, label=f"{name} (gate)")
     top.set_ylim(-0.05, 1.05)
     top.set_ylabel("gate")
-    top.legend(loc="upper right", fontsize=8, ncol=3)
+    top.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), fontsize=8, ncol=3, frameon=False)  # above the axes: gates fill [0, 1]
     top.set_title(f"unit {unit}")
     bottom.plot(steps, trace.c[:, unit], "s-", ms=3, color="tab:purple", label="c (cell)")
     bottom.axhline(0, color="gray", lw=0.5)
