@@ -76,12 +76,17 @@ class LabServer:
                    JUPYTER_RUNTIME_DIR=str(self.tmp / "runtime"), JUPYTER_CONFIG_DIR=str(self.tmp / "config"))
         command = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={self.port}",
                    f"--IdentityProvider.token={self.token}", f"--ServerApp.root_dir={self.root}",
-                   "--LabApp.expose_app_in_browser=True"]  # window.jupyterapp: open notebooks as tabs of one page
+                   "--LabApp.expose_app_in_browser=True",  # window.jupyterapp: open notebooks as tabs of one page
+                   "--KernelManager.transport=ipc"]  # kernels talk over files in the runtime folder, not TCP ports:
+        # with several kernels starting at once (and other test workers starting theirs), picking free TCP
+        # ports races, and a kernel that loses the race never starts
         if hasattr(os, "geteuid") and os.geteuid() == 0:
             command.append("--allow-root")  # containers and CI often run as root
         self.log = open(self.tmp / "server.log", "wb")
-        self.process = subprocess.Popen(command, env=env, stdout=self.log, stderr=subprocess.STDOUT,
+        self.process = subprocess.Popen(command, env=env, stdout=self.log, stderr=subprocess.STDOUT, cwd=self.root,
                                         start_new_session=True)  # its own process group: its kernels only
+        # (cwd: nbgrader's server extension takes the working folder as its course folder and logs an error
+        # unless that lies inside the served root, as it does when a student runs `jupyter lab` there)
         deadline = time.monotonic() + self.start_timeout
         while True:
             try:
@@ -115,8 +120,11 @@ class LabServer:
             list(pool.map(lambda k: self.api(f"kernels/{k['id']}", method="DELETE"), kernels))
 
     def log_text(self):
+        """The server's log from its first error (a line starting "[E"), or its end if it logged none."""
         self.log.flush()
-        return (self.tmp / "server.log").read_text(errors="replace")[-4000:]
+        text = (self.tmp / "server.log").read_text(errors="replace")
+        first = text.find("\n[E ")
+        return text[first:first + 6000] if first >= 0 else text[-4000:]
 
     def __exit__(self, *exc):
         try:

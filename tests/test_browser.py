@@ -124,10 +124,14 @@ def notebooks(lab, browser, request):
     selected = {getattr(item, "originalname", item.name) for item in request.session.items}  # nbval cells have no originalname
     opened = {name: Notebook(page, lab, name, console) for name in NEEDS
               if any(test in selected for test in TESTS[name])}
-    for name, nb in opened.items():
-        nb.ready()
-        nb.queue(*NEEDS[name])
-        TIMES.append((f"{name}: open, cells queued", time.monotonic()))
+    try:
+        for name, nb in opened.items():
+            nb.ready()
+            nb.queue(*NEEDS[name])
+            TIMES.append((f"{name}: open, cells queued", time.monotonic()))
+    except Exception as error:  # say what the server saw (a kernel that did not start, an error it logged)
+        raise AssertionError(f"opening the notebooks failed: {error}\nconsole: {console}\nthe server's log:\n"
+                             f"{lab.log_text()}") from error
     yield opened
     context.close()  # the kernels stop with the server (the lab fixture)
 
@@ -209,7 +213,7 @@ class Notebook:
         text = self.root.locator(".jp-Notebook").text_content()
         assert "Error displaying widget" not in text, self.name
         console = [m for m in self.console if not any(b in m for b in BENIGN_CONSOLE)]
-        assert not console, f"{self.name}: JavaScript console errors: {console}"
+        assert not console, f"{self.name}: JavaScript console errors: {console}; the server's log ends:\n{self.lab.log_text()}"
 
 
 def image_bytes(widget):
