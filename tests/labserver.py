@@ -119,10 +119,13 @@ class LabServer:
         with ThreadPoolExecutor(max_workers=max(1, len(kernels))) as pool:
             list(pool.map(lambda k: self.api(f"kernels/{k['id']}", method="DELETE"), kernels))
 
+    def full_log(self):
+        self.log.flush()
+        return (self.tmp / "server.log").read_text(errors="replace")
+
     def log_text(self):
         """The server's log from its first error (a line starting "[E"), or its end if it logged none."""
-        self.log.flush()
-        text = (self.tmp / "server.log").read_text(errors="replace")
+        text = self.full_log()
         first = text.find("\n[E ")
         return text[first:first + 6000] if first >= 0 else text[-4000:]
 

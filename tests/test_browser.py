@@ -44,6 +44,23 @@ if not CHROMIUM:
 # JavaScript console messages that are not about the course (none seen so far; keep this list short).
 BENIGN_CONSOLE = ()
 
+# A jupyter_server race (seen with 2.21.1): a GET /api/kernels that arrives while a kernel is still starting
+# fails on that kernel's unset last_activity and answers 500, and the browser logs "Failed to load resource"
+# for it. JupyterLab polls the list again, so a student sees nothing; it shows up here because the test
+# starts six kernels at once. Such a 500 is forgiven only when the server's log shows that it was exactly
+# this: every 500 it answered is a GET /api/kernels with this error.
+KERNEL_LIST_RACE = "The 'last_activity' trait of a ServerKernelManager instance expected a datetime, not the NoneType None"
+
+
+def only_kernel_list_race(console, lab):
+    """True if every console error is a failed resource load with status 500 and every 500 in the
+    server's log is the kernel-list race above."""
+    log = lab.full_log()
+    answered_500 = [line for line in log.splitlines() if "] 500 " in line]
+    return (bool(console) and all("status of 500" in m for m in console) and len(console) <= len(answered_500)
+            and all(" 500 GET /api/kernels" in line for line in answered_500)
+            and log.count(KERNEL_LIST_RACE) >= len(answered_500))
+
 
 # The served COPY runs only the cells each widget needs, and trains less where a widget only needs *a*
 # trained model: 02 trains its char-RNN 300 steps instead of 4000, 03 trains one seed pair instead of
@@ -213,6 +230,8 @@ class Notebook:
         text = self.root.locator(".jp-Notebook").text_content()
         assert "Error displaying widget" not in text, self.name
         console = [m for m in self.console if not any(b in m for b in BENIGN_CONSOLE)]
+        if only_kernel_list_race(console, self.lab):
+            console = []
         assert not console, f"{self.name}: JavaScript console errors: {console}; the server's log ends:\n{self.lab.log_text()}"
 
 
