@@ -3,7 +3,7 @@ workspaces and runtime folders, a free 127.0.0.1 port and a random token. Stoppi
 server and the kernels it started.
 
     with LabServer(ROOT / "notebooks") as lab:
-        page.goto(lab.url("01_forward_pass.ipynb"))
+        page.goto(lab.url())  # then window.jupyterapp.commands.execute("docmanager:open", {"path": ...})
 """
 import json
 import os
@@ -105,11 +105,9 @@ class LabServer:
             body = response.read()
         return json.loads(body) if body else None
 
-    def url(self, notebook=None):
-        """JupyterLab's URL (with a notebook open, if given): a fresh workspace (?reset), so no old tab
-        starts an extra kernel."""
-        tree = f"/tree/{notebook}" if notebook else ""
-        return f"{self.base}/lab{tree}?reset&token={self.token}"
+    def url(self):
+        """JupyterLab's URL with a fresh workspace (?reset), so no old tab starts an extra kernel."""
+        return f"{self.base}/lab?reset&token={self.token}"
 
     def shutdown_kernels(self):
         """Shut down this server's kernels, all at once (each DELETE waits for its kernel to stop)."""
