@@ -187,7 +187,7 @@ def lstm_gate_widget(x, tokens, params, fn=None, unit=0, t=0):
 # --- 06 --------------------------------------------------------------------------------------------
 def beam_report(fn, beam_width):
     """(ok, text): the beams your beam_step (fn) keeps on the toy bigram model next to rnnlib's, or the failure."""
-    from .caption_homework import reference_beam_step
+    from .checkers.captioning import reference_beam_step
 
     mine, ref, failed = _yours_and_rnnlibs("beam_step", ae.toy_beam_search, fn, reference_beam_step, beam_width)
     if failed:
@@ -209,7 +209,7 @@ def beam_step_widget(fn=None, beam_width=1):
     """A beam-width slider; your beam_step (fn) searches a toy bigram model (beam_report)."""
     import ipywidgets as widgets
 
-    from .caption_homework import reference_beam_step
+    from .checkers.captioning import reference_beam_step
 
     slider = widgets.IntSlider(value=beam_width, min=1, max=8, description="beam width", style=FULL_LABEL)
     text = widgets.HTML(value="")

@@ -17,7 +17,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._validate import check_array, check_cache, check_number, check_param_dict, check_positive_int, check_rng
+from ._validate import check_array, check_cache, check_choice, check_number, check_param_dict, check_positive_int, check_rng
 from .layers import AffineCache, affine_backward, affine_forward, softmax_cross_entropy
 from .rnn import RNNCache, RNNStepCache, rnn_backward, rnn_forward, rnn_step_backward
 
@@ -59,17 +59,28 @@ class Contributions(NamedTuple):
     h0: np.ndarray  # (T, N, H): dL_t/dh0
 
 
-def init_rnn_lm(D, H, V, rng=None, scale=None):
-    """Fresh parameters drawn uniformly from (-scale, scale), scale = 1/sqrt(H) by default (torch's rule).
+def init_rnn_lm(D, H, V, rng=None, scale=None, *, dist="uniform", dtype=np.float64):
+    """Fresh parameters of the RNN language model: the one initializer of notebooks 02 and 03.
 
-    Inputs: sizes D, H, V; rng: np.random.Generator, a seed (int >= 0) or None; optional scale > 0.
-    Returns: dict with W_xh (H, D), W_hh (H, H), b_h (H,), W_hy (V, H), b_y (V,), float64.
+    - dist="uniform": every array, biases too, ~ U(-scale, scale); scale = 1/sqrt(H) by default
+      (torch's nn.RNN rule).
+    - dist="normal": weights ~ N(0, scale^2), scale = 0.01 by default (min-char-rnn's), biases zero
+      (rnnlib.charlm.init_params).
+    Inputs: sizes D, H, V; rng: np.random.Generator, a seed (int >= 0) or None; optional scale > 0;
+    dtype of the arrays.
+    Returns: dict with W_xh (H, D), W_hh (H, H), b_h (H,), W_hy (V, H), b_y (V,).
     """
     rng = check_rng("rng", rng)
     D, H, V = check_positive_int("D", D), check_positive_int("H", H), check_positive_int("V", V)
-    s = 1.0 / np.sqrt(H) if scale is None else check_number("scale", scale, 0, low_open=True)
+    dist = check_choice("dist", dist, ("uniform", "normal"))
+    if scale is None:
+        scale = 1.0 / np.sqrt(H) if dist == "uniform" else 0.01
+    s = check_number("scale", scale, 0, low_open=True)
     shapes = {"W_xh": (H, D), "W_hh": (H, H), "b_h": (H,), "W_hy": (V, H), "b_y": (V,)}
-    return {name: rng.uniform(-s, s, size=shape) for name, shape in shapes.items()}
+    if dist == "uniform":
+        return {name: rng.uniform(-s, s, size=shape).astype(dtype) for name, shape in shapes.items()}
+    return {name: (s * rng.standard_normal(shape) if name.startswith("W") else np.zeros(shape)).astype(dtype)
+            for name, shape in shapes.items()}
 
 
 def check_rnn_lm_params(params):

@@ -6,7 +6,9 @@ convention used elsewhere; the parameter dicts are those of rnnlib.charlm.
 
 It also reproduces, behind switches, the bugs found in the seed slides' copies of min-char-rnn,
 so that each can be shown doing damage (see BUGS). rnnlib.charlm is the correct, fast version;
-the tests check that this loop with no bugs gives exactly its gradients.
+the tests check that this loop with no bugs gives exactly its gradients times T: like min-char-rnn,
+the loop differentiates the loss summed over the chunk's T characters, charlm their mean.
+The checkers of notebook 02's exercises on this loop are in rnnlib.checkers.charloop.
 """
 from __future__ import annotations
 
@@ -17,13 +19,12 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .charlm import PARAM_NAMES, charlm_backward, charlm_forward, check_params, init_params
+from .charlm import PARAM_NAMES, check_params, init_params
 from .clipping import clip_by_global_norm
-from .gradcheck import rel_error
 from .optim import Adagrad
 
 __all__ = ["BUGS", "LoopResult", "loop_loss_and_grads", "loop_step_backward", "loop_adagrad_update",
-           "loop_train", "bug_gradient_errors", "check_step_backward", "check_adagrad_step"]
+           "loop_train", "bug_gradient_errors"]
 
 BUGS = {  # switch -> (what a slide wrote, what is right)
     "bias_sign": ("ys[t] = np.dot(why, hs[t]) - by", "ys[t] = np.dot(why, hs[t]) + by"),
@@ -33,10 +34,6 @@ BUGS = {  # switch -> (what a slide wrote, what is right)
     "update_param": ("param -= -learning_rate * param / np.sqrt(mem + 1e-8)",
                      "param -= learning_rate * dparam / np.sqrt(mem + 1e-8)"),
 }
-
-
-NOT_YET = ("{what}: not implemented yet. Write your code between ### BEGIN SOLUTION and ### END SOLUTION "
-           "(in place of raise NotImplementedError()), then run this cell again")
 
 
 def _check_bugs(bugs):
@@ -158,78 +155,3 @@ def bug_gradient_errors(bug, params, inputs, targets, h_prev):
     _, grads, _ = loop_loss_and_grads(params, inputs, targets, h_prev, bugs)
     return gradcheck(lambda **p: loop_loss_and_grads(p, inputs, targets, h_prev, bugs)[0],
                      {k: params[k] for k in PARAM_NAMES}, grads)
-
-
-def _exercise_problem(V=5, H=4, T=6, seed=3):
-    rng = np.random.default_rng(seed)
-    params = init_params(V, H, rng, np.float64, scale=0.5)
-    params["b_h"] += rng.normal(scale=0.5, size=H)
-    params["b_y"] += rng.normal(scale=0.5, size=V)
-    inputs, targets = rng.integers(0, V, T), rng.integers(0, V, T)
-    return params, inputs, targets, rng.normal(scale=0.5, size=H)
-
-
-def check_step_backward(step_backward):
-    """Check a student's one-character backward step against the vectorized rnnlib.charlm.
-
-    Runs loop_loss_and_grads with step_backward on a fixed problem (V=5, H=4, T=6), each call on
-    copies of its arguments (rnnlib.checkers.call_student refuses a function that changes them),
-    compares every gradient with charlm_backward and names the wrong ones with their relative
-    error, with a hint when the error looks like one of the slides' bugs. Raises AssertionError if
-    any gradient is wrong; otherwise prints one line and returns the largest relative error.
-    """
-    from .checkers import call_student, compare_outputs, report_pass
-
-    params, inputs, targets, h0 = _exercise_problem()
-    _, cache = charlm_forward(params, inputs[None], targets[None], h0[None])
-    want = {f"d{k}": v for k, v in charlm_backward(cache).items() if k in PARAM_NAMES}
-
-    def guarded(dy, h, h_prev, x, dh_next, params):
-        args = {"dy": dy, "h": h, "h_prev": h_prev, "x": x, "dh_next": dh_next, "params": params}
-        out = call_student(step_backward, args, "step_backward")
-        if out is None:
-            raise AssertionError(NOT_YET.format(what="step_backward") + " (it returned None)")
-        return out
-
-    try:
-        _, got, _ = loop_loss_and_grads(params, inputs, targets, h0, step_backward=guarded)
-    except AssertionError as err:
-        if isinstance(err.__cause__, NotImplementedError):
-            raise AssertionError(NOT_YET.format(what="step_backward")) from None
-        if isinstance(err.__cause__, ValueError):  # a shape error inside the student's function
-            raise AssertionError(f"{err}. With V=5 and H=4, dh_prev must come from W_hh, the only (H, H) "
-                                 "matrix") from None
-        raise
-    got = {f"d{k}": got[k] for k in PARAM_NAMES}
-    _, tanh_bug, _ = loop_loss_and_grads(params, inputs, targets, h0, bugs={"tanh_grad"})
-    through_tanh = ("the output layer is right, so look at the path back through tanh (tanh'(a) = "
-                    "1 - h**2, not 1 - h) and through W_hh.")
-    if all(rel_error(got[f"d{k}"], tanh_bug[k]) < 1e-7 for k in PARAM_NAMES):
-        through_tanh = "this is the slides' tanh bug: tanh'(a) = 1 - tanh(a)^2 = 1 - h**2, not 1 - h."
-    hints = {name: through_tanh for name in ("dW_xh", "dW_hh", "db_h")}
-    errors = compare_outputs("step_backward", got, want, hints=hints)
-    return report_pass("step_backward", want, [errors])
-
-
-def check_adagrad_step(adagrad_step):
-    """Check a student's adagrad_step(param, grad, memory, lr) -> None (in place on param and memory)."""
-    rng = np.random.default_rng(4)
-    param, grad, memory = rng.normal(size=(3, 2)), rng.normal(size=(3, 2)), rng.random((3, 2))
-    want_memory = memory + grad**2
-    want = param - 0.1 * grad / np.sqrt(want_memory + 1e-8)
-    bug = param + 0.1 * param / np.sqrt(want_memory + 1e-8)
-    p, m = param.copy(), memory.copy()
-    try:
-        adagrad_step(p, grad.copy(), m, 0.1)
-    except NotImplementedError:
-        raise AssertionError(NOT_YET.format(what="adagrad_step")) from None
-    if np.array_equal(p, param) and np.array_equal(m, memory):
-        raise AssertionError(NOT_YET.format(what="adagrad_step") + " (param and memory are unchanged)")
-    if rel_error(m, want_memory) > 1e-9:
-        raise AssertionError(f"memory is wrong (rel. error {rel_error(m, want_memory):.2f}); it should add grad**2")
-    if rel_error(p, bug) < 1e-9:
-        raise AssertionError("this is the slides' update bug: the step must use the gradient, "
-                             "param -= lr * grad / sqrt(memory + eps)")
-    if rel_error(p, want) > 1e-9:
-        raise AssertionError(f"param is wrong after the update (rel. error {rel_error(p, want):.2f})")
-    print("adagrad_step: memory and parameter updates correct")

@@ -12,7 +12,7 @@ from matplotlib.figure import Figure  # noqa: E402
 
 from rnnlib import answer_explore as ae  # noqa: E402
 from rnnlib import answer_widgets as aw  # noqa: E402
-from rnnlib.caption_homework import reference_beam_step  # noqa: E402
+from rnnlib.checkers.captioning import reference_beam_step  # noqa: E402
 from rnnlib.gate_widgets import lstm_gate_trace  # noqa: E402
 from rnnlib.lstm import LSTMStepCache, lstm_step_forward  # noqa: E402
 

@@ -4,8 +4,8 @@ import pytest
 
 from rnnlib import rel_error
 from rnnlib.charlm import PARAM_NAMES, charlm_backward, charlm_forward, init_params
-from rnnlib.charloop import (BUGS, check_adagrad_step, check_step_backward, loop_adagrad_update, loop_loss_and_grads,
-                             loop_step_backward, loop_train)
+from rnnlib.charloop import BUGS, loop_adagrad_update, loop_loss_and_grads, loop_step_backward, loop_train
+from rnnlib.checkers.charloop import check_adagrad_step, check_step_backward
 
 from charlm_helpers import problem
 
@@ -16,10 +16,10 @@ def test_loop_matches_vectorized(T, V, H):
     loss, cache = charlm_forward(params, idx, targets, h0)
     want = charlm_backward(cache)
     loop_loss, got, h_last = loop_loss_and_grads(params, idx[0], targets[0], h0[0])
-    assert loop_loss == pytest.approx(loss * T, rel=1e-12)
+    assert loop_loss == pytest.approx(loss * T, rel=1e-12)  # min-char-rnn sums over the chunk; charlm takes the mean
     np.testing.assert_allclose(h_last, cache.h_last[0], atol=1e-14)
     for k in PARAM_NAMES:
-        np.testing.assert_allclose(got[k], want[k], atol=1e-12, err_msg=k)
+        np.testing.assert_allclose(got[k], T * want[k], atol=1e-12, err_msg=k)
 
 
 def test_bug_switches_break_what_they_should():

@@ -1,7 +1,7 @@
 """Command line for rnnlib.charlm (run as `python -m rnnlib.charlm`): train a character RNN on any UTF-8 text file and sample from it.
 
     python -m rnnlib.charlm --text PATH [--hidden 100] [--seq-length 25] [--batch-size 32]
-        [--seconds S | --steps N] [--sample 300] [--seed 0] [--lr 0.1] [--max-norm 5]
+        [--seconds S | --steps N] [--sample 300] [--seed 0] [--lr 0.1] [--max-norm 0.2]
         [--temperature 1.0] [--seed-text TEXT] [--eval-every 200]
 
 The last 10% of the text is validation. A progress bar and samples go to stderr as training
@@ -44,7 +44,8 @@ def build_parser():
     p.add_argument("--sample", type=int, default=300, help="characters per sample, 0 for none (default 300)")
     p.add_argument("--seed", type=int, default=0, help="random seed for weights and samples (default 0)")
     p.add_argument("--lr", type=number(float), default=0.1, help="Adagrad learning rate (default 0.1)")
-    p.add_argument("--max-norm", type=number(float), default=5.0, help="global-norm clip (default 5)")
+    p.add_argument("--max-norm", type=number(float), default=0.2,
+                   help="global-norm clip of the mean loss's gradient (default 0.2)")
     p.add_argument("--temperature", type=float, default=1.0, help="sampling temperature > 0 (default 1)")
     p.add_argument("--seed-text", default=None, help="text to start samples with (default: the text's first character)")
     p.add_argument("--eval-every", type=number(int), default=200, help="steps between evaluations/samples")

@@ -12,6 +12,8 @@ What makes it fast and correct (compared with the per-character loop in rnnlib.c
 - N parallel streams of the text (batch), each with its own hidden state, carried from chunk to
   chunk (truncated BPTT over T steps);
 - a numerically stable softmax, clipping by the global norm of all gradients, Adagrad;
+- one loss, reported and differentiated: the mean -ln p over the N*T characters of a chunk (min-char-rnn
+  differentiates the sum over its T characters, T times larger; rnnlib.charloop keeps that form);
 - losses in nats per character, bits per character (bpc = nats / ln 2) and perplexity (e^nats).
 
 Training loop: rnnlib.charlm.training.train_charlm. Sampling: rnnlib.charlm.sampling. Command line
@@ -24,8 +26,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .._validate import check_array, check_indices, check_positive_int, check_rng
-from ..bptt import PARAM_NAMES, check_rnn_lm_params  # the same five parameters as rnnlib.bptt's model
+from .._validate import check_array, check_indices, check_positive_int
+from ..bptt import PARAM_NAMES, check_rnn_lm_params, init_rnn_lm  # the same five parameters as rnnlib.bptt's model
 from ..layers import (AffineCache, EmbeddingCache, affine_backward, affine_forward, embedding_backward,
                       embedding_forward, softmax_cross_entropy)
 from ..rnn import RNNScanCache, rnn_scan_backward, rnn_scan_forward
@@ -70,7 +72,7 @@ class CharLMCache(NamedTuple):
     embed: EmbeddingCache  # inputs: rows of W_xh.T looked up by character
     scan: RNNScanCache  # the recurrence; scan.hs (T, N, H) are h_1 .. h_T
     affine: AffineCache  # the output layer over all T*N positions at once
-    dlogits: np.ndarray  # (T, N, V): dL/dz = (softmax - onehot(target)) / N, from the forward pass
+    dlogits: np.ndarray  # (T, N, V): dL/dz = (softmax - onehot(target)) / (N*T), from the forward pass
     targets: np.ndarray  # (T, N)
 
     @property
@@ -90,25 +92,23 @@ class CharLMCache(NamedTuple):
 
     @property
     def probs(self):
-        """(T*N, V) softmax outputs, rows in (t, n) order (dlogits * N + onehot(targets))."""
+        """(T*N, V) softmax outputs, rows in (t, n) order (dlogits * N*T + onehot(targets))."""
         T, N, V = self.dlogits.shape
-        probs = (self.dlogits * N).reshape(T * N, V)
+        probs = (self.dlogits * (N * T)).reshape(T * N, V)
         probs[np.arange(T * N), self.targets.ravel()] += 1.0
         return probs
 
 
 def init_params(V, H=100, rng=None, dtype=np.float32, scale=0.01):
-    """Fresh parameters: weights ~ N(0, scale^2) (min-char-rnn uses 0.01), biases zero.
+    """Fresh parameters, min-char-rnn's way: weights ~ N(0, scale^2), biases zero.
 
-    Inputs: V vocabulary size, H hidden size, rng a np.random.Generator or an int seed (None: seed 0),
+    rnnlib.bptt.init_rnn_lm(V, H, V, rng, scale, dist="normal", dtype=dtype): the one initializer of
+    the RNN language model, with the character model's input size (one-hot over V) and defaults.
+    Inputs: V vocabulary size, H hidden size, rng a np.random.Generator, an int seed or None (fresh),
     dtype float32 (training speed) or float64 (gradient checks).
     Returns: dict W_xh (H, V), W_hh (H, H), b_h (H,), W_hy (V, H), b_y (V,).
     """
-    V, H = check_positive_int("V", V), check_positive_int("H", H)
-    rng = check_rng("rng", 0 if rng is None else rng)
-    shapes = {"W_xh": (H, V), "W_hh": (H, H), "b_h": (H,), "W_hy": (V, H), "b_y": (V,)}
-    return {name: (scale * rng.standard_normal(shape) if name.startswith("W") else np.zeros(shape)).astype(dtype)
-            for name, shape in shapes.items()}
+    return init_rnn_lm(V, H, V, rng, scale, dist="normal", dtype=dtype)
 
 
 def check_params(params):
@@ -134,7 +134,8 @@ def charlm_forward(params, idx, targets, h0):
     - idx: (N, T) integer input characters; targets: (N, T) the characters that follow them.
     - h0: (N, H) hidden state carried in from the previous chunk (zeros at the start of a text).
     Returns:
-    - loss: float, mean -ln p(target) over the N*T positions (nats per character).
+    - loss: float, mean -ln p(target) over the N*T positions (nats per character): the loss
+      that charlm_backward differentiates.
     - cache: CharLMCache; cache.h_last (N, H) is the hidden state to carry into the next chunk.
     """
     dims = check_params(params)
@@ -165,17 +166,14 @@ def charlm_forward_unchecked(params, idx, targets, h0):
     """charlm_forward without its input checks, for a loop that validated the whole text once."""
     hs, embed, scan = charlm_hidden_states(params, idx, h0)  # (T, N, H)
     logits, affine = affine_forward(hs, params["W_hy"], params["b_y"])  # (T, N, V): all positions in one matmul
-    loss_sum, dlogits = softmax_cross_entropy(logits, targets.T, reduction="sum")
-    N = idx.shape[0]
-    dlogits /= N  # the loss we differentiate: summed over the T steps, averaged over the N streams
-    loss = loss_sum / idx.size  # the loss we report: per character
+    loss, dlogits = softmax_cross_entropy(logits, targets.T, reduction="mean")  # per character, N*T of them
     return loss, CharLMCache(embed, scan, affine, dlogits, targets.T)
 
 
 def charlm_backward(cache):
-    """Gradients of the chunk loss summed over the T steps and averaged over the N streams.
+    """Gradients of charlm_forward's loss, the mean -ln p over the chunk's N*T characters.
 
-    (With N = 1 this is min-char-rnn's scaling; the reported loss is per character.)
+    (min-char-rnn differentiates the sum over its T characters: its gradients are T times these.)
     Inputs: cache from charlm_forward (never modified).
     Returns: dict of gradients dW_xh (H, V), dW_hh (H, H), db_h (H,), dW_hy (V, H), db_y (V,),
     keyed by parameter name, plus "h0": dL/dh0 (N, H).

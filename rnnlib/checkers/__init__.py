@@ -8,8 +8,13 @@ One module per checked topic, all built on one harness:
     clipping    check_clip_by_norm (recognises the squared-norm, per-array, always and element-wise mistakes)
     decay       check_shrink_steps (how many steps until a gradient falls below a tolerance)
     bugs        STEP_BACKWARD_BUGS: the catalogue of classic one-step backward bugs
+    charloop    check_step_backward, check_adagrad_step (notebook 02: min-char-rnn's loop)
+    lstm        check_lstm_step_forward/backward, naming the wrong gate; the LSTM bug catalogue
+    captioning  check_temporal_softmax_loss, check_beam_step (against torch)
 
-Everything is importable from rnnlib.checkers directly, e.g. `from rnnlib.checkers import check_rnn_backward`.
+The first five are importable from rnnlib.checkers directly, e.g. `from rnnlib.checkers import
+check_rnn_backward`. The last three need the character model, the LSTM or torch, so `import rnnlib`
+does not load them: import them by name, e.g. `from rnnlib.checkers.lstm import check_lstm_step_forward`.
 """
 from .backward import check_rnn_backward, check_rnn_step_backward
 from .bugs import STEP_BACKWARD_BUGS

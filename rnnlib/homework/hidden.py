@@ -239,7 +239,7 @@ def test_lstm_step_backward(student_fn, m, rng):
 
 
 def test_temporal_softmax_loss(student_fn, m, rng):
-    homework, checkers = m["rnnlib.caption_homework"], m["rnnlib.checkers"]
+    homework, checkers = m["rnnlib.checkers.captioning"], m["rnnlib.checkers"]
     for _ in range(3):
         N, T, V = (int(v) for v in rng.integers(2, 7, size=3))
         logits, y = rng.normal(scale=3.0, size=(N, T, V)), rng.integers(V, size=(N, T))
@@ -251,7 +251,7 @@ def test_temporal_softmax_loss(student_fn, m, rng):
 
 
 def test_beam_step(student_fn, m, rng):
-    homework, checkers = m["rnnlib.caption_homework"], m["rnnlib.checkers"]
+    homework, checkers = m["rnnlib.checkers.captioning"], m["rnnlib.checkers"]
     for _ in range(3):
         K, V = int(rng.integers(1, 6)), int(rng.integers(3, 8))
         width = int(rng.integers(1, K * V + 1))
@@ -266,7 +266,7 @@ def test_beam_step(student_fn, m, rng):
 
 TESTS = {name[len("test_"):]: fn for name, fn in dict(globals()).items() if name.startswith("test_")}
 NEEDED = ["rnnlib.rnn", "rnnlib.checkers", "rnnlib.charloop", "rnnlib.charlm", "rnnlib.clipping", "rnnlib.jacobians",
-          "rnnlib.lstm", "rnnlib.lstm_checkers", "rnnlib.caption_homework"]
+          "rnnlib.lstm", "rnnlib.checkers.lstm", "rnnlib.checkers.captioning"]
 
 
 @contextlib.contextmanager

@@ -67,9 +67,9 @@ CLIP = ("rnnlib.clipping:clip_by_global_norm",)
 
 HOMEWORK = {
     "02": Homework("02", NOTEBOOKS / "02_char_rnn.ipynb", (
-        Exercise("step_backward", 3, "char_step_backward", "rnnlib.charloop:check_step_backward",
+        Exercise("step_backward", 3, "char_step_backward", "rnnlib.checkers.charloop:check_step_backward",
                  ("rnnlib.charloop:loop_step_backward",) + RNN_STEP),
-        Exercise("adagrad_step", 2, "adagrad_step", "rnnlib.charloop:check_adagrad_step",
+        Exercise("adagrad_step", 2, "adagrad_step", "rnnlib.checkers.charloop:check_adagrad_step",
                  ("rnnlib.charlm:adagrad_update", "rnnlib.charloop:loop_adagrad_update")),
     )),
     "03": Homework("03", NOTEBOOKS / "03_bptt.ipynb", (
@@ -84,16 +84,16 @@ HOMEWORK = {
                  ("rnnlib.jacobians:gradient_norm_curve", "rnnlib.jacobians:jacobian_norms")),
     )),
     "05": Homework("05", NOTEBOOKS / "05_lstm_gru.ipynb", (
-        Exercise("my_lstm_step_forward", 3, "lstm_step_forward", "rnnlib.lstm_checkers:check_lstm_step_forward",
+        Exercise("my_lstm_step_forward", 3, "lstm_step_forward", "rnnlib.checkers.lstm:check_lstm_step_forward",
                  ("rnnlib.lstm:lstm_step_forward", "rnnlib.lstm:_cell")),
-        Exercise("my_lstm_step_backward", 3, "lstm_step_backward", "rnnlib.lstm_checkers:check_lstm_step_backward",
+        Exercise("my_lstm_step_backward", 3, "lstm_step_backward", "rnnlib.checkers.lstm:check_lstm_step_backward",
                  ("rnnlib.lstm:lstm_step_backward", "rnnlib.lstm:_cell_backward")),
     )),
     "06": Homework("06", NOTEBOOKS / "06_captioning.ipynb", (
-        Exercise("temporal_softmax_loss", 3, "temporal_softmax_loss", "rnnlib.caption_homework:check_temporal_softmax_loss",
-                 ("rnnlib.caption_homework:torch_temporal_softmax_loss", "rnnlib.layers:softmax_cross_entropy")),
-        Exercise("beam_step", 2, "beam_step", "rnnlib.caption_homework:check_beam_step",
-                 ("rnnlib.caption_homework:reference_beam_step",)),
+        Exercise("temporal_softmax_loss", 3, "temporal_softmax_loss", "rnnlib.checkers.captioning:check_temporal_softmax_loss",
+                 ("rnnlib.checkers.captioning:torch_temporal_softmax_loss", "rnnlib.layers:softmax_cross_entropy")),
+        Exercise("beam_step", 2, "beam_step", "rnnlib.checkers.captioning:check_beam_step",
+                 ("rnnlib.checkers.captioning:reference_beam_step",)),
     )),
 }
 

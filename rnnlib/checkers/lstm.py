@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .checkers import TOL, call_student, compare_outputs, report_pass
-from .gradcheck import rel_error
-from .lstm import LSTMStepCache, lstm_step_backward, lstm_step_forward, sigmoid
+from ..gradcheck import rel_error
+from ..lstm import LSTMStepCache, lstm_step_backward, lstm_step_forward, sigmoid
+from .harness import TOL, call_student, compare_outputs, report_pass
 
 __all__ = ["FORWARD_BUGS", "BACKWARD_BUGS", "forward_with_bug", "backward_with_bug", "check_lstm_step_forward", "check_lstm_step_backward", "lstm_cases"]
 

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from rnnlib.caption_homework import check_beam_step, check_temporal_softmax_loss, reference_beam_step, torch_temporal_softmax_loss
+from rnnlib.checkers.captioning import check_beam_step, check_temporal_softmax_loss, reference_beam_step, torch_temporal_softmax_loss
 
 
 def good_loss(logits, y, mask):

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from rnnlib.lstm import lstm_step_backward, lstm_step_forward
-from rnnlib.lstm_checkers import (
+from rnnlib.checkers.lstm import (
     BACKWARD_BUGS,
     FORWARD_BUGS,
     backward_with_bug,

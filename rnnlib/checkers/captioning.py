@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from .checkers import call_student, compare_outputs, report_pass
+from .harness import call_student, compare_outputs, report_pass
 
 __all__ = ["check_temporal_softmax_loss", "check_beam_step", "reference_beam_step", "torch_temporal_softmax_loss"]
 
