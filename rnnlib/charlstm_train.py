@@ -26,10 +26,10 @@ from ._validate import check_positive_int
 from .charlstm import CharLSTM, as_index_tensor, evaluate_nats
 from .progress import progress
 
-__all__ = ["TrainResult", "lr_at", "short_run", "train_charlstm"]
+__all__ = ["CharLSTMTrainResult", "lr_at", "short_run", "train_charlstm"]
 
 
-class TrainResult(NamedTuple):
+class CharLSTMTrainResult(NamedTuple):
     """What train_charlstm returns.
 
     - model: the trained CharLSTM (eval mode).
@@ -79,7 +79,7 @@ def train_charlstm(train_data, val_data, V, *, hidden_size=256, layers=1, embed_
     updates between evaluations on the first eval_chars characters of val_data; callback(record)
     called after each evaluation; elapsed_before: seconds already spent (e.g. the process's start-up),
     counted in the seconds budget and in the reported times.
-    Returns: TrainResult (final val_nats on all of val_data).
+    Returns: CharLSTMTrainResult (final val_nats on all of val_data).
     """
     start, cpu_start = time.perf_counter() - float(elapsed_before), time.process_time()
     V = check_positive_int("V", V)
@@ -161,7 +161,7 @@ def train_charlstm(train_data, val_data, V, *, hidden_size=256, layers=1, embed_
         record()
     final = evaluate_nats(model, val)
     bar.close()
-    return TrainResult(model.eval(), history, final, step, time.perf_counter() - start)
+    return CharLSTMTrainResult(model.eval(), history, final, step, time.perf_counter() - start)
 
 
 def _set_forget_bias(model, value):
@@ -178,7 +178,7 @@ def short_run(text=None, steps=30, hidden_size=128, seq_length=64, batch_size=32
 
     Inputs: text (default: assets/shakespeare_plays_gut.txt), a steps budget, sizes, Adam's beta2 (torch's
     default here: notebook 05's margins for this run were measured with it), seed.
-    Returns: TrainResult; its history shows the validation loss (on a slice) falling.
+    Returns: CharLSTMTrainResult; its history shows the validation loss (on a slice) falling.
     """
     from .paths import asset_path
     from .text import Vocabulary, load_text, train_val_split
