@@ -14,7 +14,8 @@ is validation), each for the same wall-clock budget, one after the other in the 
 Part of the speed-up at batch 1 comes from float32 arithmetic alone: --loop-dtype float32 runs the
 baseline in float32 too, a like-for-like comparison of the code (the default float64 is what
 min-char-rnn uses). All use H=100, T=25, Adagrad lr 0.1 and the same gradient clipping: global norm 5 on the loop's
-summed loss, 5/T on charlm's mean loss per character (0.2 for T=25).
+summed loss, 5/T on charlm's mean loss per character (0.2 for T=25). At N=1 the two therefore train
+closely but not identically (Adagrad's eps weighs more next to charlm's smaller squared gradients).
 For each model it prints the training characters per second (characters / time in the training
 loop) and the validation bits per character after the budget (rnnlib.charlm.evaluate, the same
 function for all three), then the speed ratios against the loop. Timings depend on the machine

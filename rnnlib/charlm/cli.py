@@ -45,7 +45,8 @@ def build_parser():
     p.add_argument("--seed", type=int, default=0, help="random seed for weights and samples (default 0)")
     p.add_argument("--lr", type=number(float), default=0.1, help="Adagrad learning rate (default 0.1)")
     p.add_argument("--max-norm", type=number(float), default=0.2,
-                   help="global-norm clip of the mean loss's gradient (default 0.2)")
+                   help="global-norm clip of the mean loss's gradient (default 0.2 = 5/25, i.e. 5 on the loss "
+                        "summed over 25 characters; use 5/T for another --seq-length)")
     p.add_argument("--temperature", type=float, default=1.0, help="sampling temperature > 0 (default 1)")
     p.add_argument("--seed-text", default=None, help="text to start samples with (default: the text's first character)")
     p.add_argument("--eval-every", type=number(int), default=200, help="steps between evaluations/samples")

@@ -72,8 +72,11 @@ def train_charlm(train_data, val_data, V, *, hidden_size=100, seq_length=25, bat
     - train_data, val_data: 1-D int arrays of character indices in [0, V).
     - V: vocabulary size; hidden_size (H), seq_length (T), batch_size (N streams), lr, max_norm.
       max_norm clips the gradient of the mean loss per character. The default 0.2 is 5 / 25: for
-      T = 25 it is the same clip as a norm of 5 on the gradient of the loss summed over the chunk's
-      T characters (min-char-rnn's loss, which rnnlib.charloop keeps), T times larger.
+      T = 25 it is the same clip as a norm of 5 on the gradient of the loss summed over each
+      stream's T characters and averaged over the N streams (min-char-rnn's loss, which
+      rnnlib.charloop keeps), T times larger; for another T pass 5 / T to keep that match. The
+      training is close to, not identical with, the summed version: Adagrad's eps inside the square
+      root weighs more next to the smaller squared gradients.
     - steps or seconds: the budget; exactly one. Use steps for reproducible output. A seconds
       budget always runs at least one step, so every result has at least one evaluation.
     - eval_every: evaluate every this many steps (and at the end) on val_data and on the same

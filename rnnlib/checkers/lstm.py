@@ -1,6 +1,6 @@
 """Homework checkers for the LSTM step, forward and backward, that name the wrong gate or gradient.
 
-Built on the shared harness in rnnlib.checkers (call_student, compare_outputs, report_pass). Two
+Built on the shared harness, rnnlib.checkers.harness (call_student, compare_outputs, report_pass). Two
 extra diagnoses make the feedback specific:
 
 - gate by gate: the gates of the student's cache (forward) and the four blocks of db_h (backward,
