@@ -1,8 +1,8 @@
 """Command line for rnnlib.charlstm: train a char-LSTM (torch, float32, CPU) on a UTF-8 text file.
 
     python -m rnnlib.charlstm --text PATH [--seconds 100 | --steps N] [--seed 0] [--hidden 256]
-        [--layers 1] [--embed 64] [--seq-length 32] [--batch-size 32] [--lr 0.004] [--beta2 0.99] [--warmup 0.02]
-        [--floor 0.1] [--forget-bias B] [--eval-every 300] [--eval-chars 10000] [--save PATH]
+        [--layers 1] [--embed 64] [--seq-length 32] [--batch-size 32] [--lr 0.008] [--beta2 0.99] [--warmup 0.02]
+        [--floor 0.1] [--ema 0.995] [--forget-bias B] [--eval-every 300] [--eval-chars 10000] [--save PATH]
         [--sample N] [--threads 2]
 
 The defaults are the fastest-learning configuration found for a 100 s budget on 2 CPU cores
@@ -76,13 +76,16 @@ def build_parser():
     p.add_argument("--embed", type=number(int), default=64, help="embedding size D (default 64)")
     p.add_argument("--seq-length", type=number(int), default=32, help="BPTT steps T per chunk (default 32)")
     p.add_argument("--batch-size", type=number(int), default=32, help="parallel streams N (default 32)")
-    p.add_argument("--lr", type=number(float), default=4e-3, help="Adam peak learning rate (default 0.004)")
+    p.add_argument("--lr", type=number(float), default=8e-3, help="Adam peak learning rate (default 0.008)")
     p.add_argument("--beta2", type=fraction(1.0, closed=False), default=0.99,
                    help="Adam's second-moment decay (default 0.99; torch's default is 0.999)")
     p.add_argument("--warmup", type=fraction(1.0, closed=False), default=0.02,
                    help="fraction of the budget for the linear warm-up (default 0.02)")
     p.add_argument("--floor", type=fraction(1.0), default=0.1,
                    help="the cosine ends at floor x lr (default 0.1)")
+    p.add_argument("--ema", type=fraction(1.0, closed=False), default=0.995,
+                   help="decay of the moving average of the weights that is evaluated and saved "
+                        "(default 0.995; 0 for the trained weights themselves)")
     p.add_argument("--forget-bias", type=_finite, default=None,
                    help="initial forget-gate bias (default: torch's uniform init)")
     p.add_argument("--eval-every", type=number(int), default=300,
@@ -118,7 +121,7 @@ def _run(args):
     budget = {"steps": args.steps} if args.steps else {"seconds": args.seconds or 100.0}
     result = train_charlstm(train, val, len(vocab), hidden_size=args.hidden, layers=args.layers, embed_size=args.embed,
                             seq_length=args.seq_length, batch_size=args.batch_size, lr=args.lr, beta2=args.beta2, warmup=args.warmup,
-                            floor=args.floor, forget_bias=args.forget_bias, seed=args.seed,
+                            floor=args.floor, forget_bias=args.forget_bias, ema=args.ema or None, seed=args.seed,
                             eval_every=args.eval_every, eval_chars=args.eval_chars, callback=show,
                             progress_bar=True, elapsed_before=_seconds_since_process_start(), **budget)
     if args.save:

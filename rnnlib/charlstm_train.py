@@ -6,7 +6,10 @@ model sees long context although gradients flow back only T steps. Every pass ov
 at a random offset in [0, T) and from a zero state. The learning rate warms up over the first
 steps, then follows a cosine from lr down to floor*lr (default lr/10) over the budget: steps, or
 the wall-clock seconds left for training once the final evaluation's time is set aside, so that
-`--steps N` replays the schedule of a seconds run that made N updates.
+`--steps N` replays the schedule of a seconds run that made N updates. With `ema`, what is
+evaluated and returned is an exponential moving average of the weights (Polyak averaging), which
+smooths out the last updates' noise: after update k it moves towards the trained weights by
+1 - min(ema, (1 + k) / (10 + k)), so it follows them closely at first.
 
 `train_charlstm(..., seconds=S)` counts everything inside S: training, the periodic validation on
 a slice of the validation text, and the final validation on all of it (training stops early enough
@@ -15,6 +18,7 @@ update, so a budget too small for the evaluations overruns rather than returning
 """
 from __future__ import annotations
 
+import copy
 import math
 import time
 from typing import NamedTuple
@@ -32,7 +36,7 @@ __all__ = ["CharLSTMTrainResult", "lr_at", "short_run", "train_charlstm"]
 class CharLSTMTrainResult(NamedTuple):
     """What train_charlstm returns.
 
-    - model: the trained CharLSTM (eval mode).
+    - model: the trained CharLSTM (eval mode); with ema, the moving average of the weights.
     - history: list of dicts, one per evaluation: step, seconds (wall time since the start),
       cpu_seconds (this process's CPU time since the start, all threads: a load-independent gauge), chars (training characters read), train_nats (mean training loss since the previous record),
       val_nats (on the validation slice).
@@ -68,14 +72,15 @@ def _batches(train, N, T, generator):
 
 
 def train_charlstm(train_data, val_data, V, *, hidden_size=256, layers=1, embed_size=64, seq_length=32, batch_size=32,
-                   lr=4e-3, beta2=0.99, warmup=0.02, floor=0.1, max_norm=1.0, forget_bias=None, steps=None, seconds=None,
-                   seed=0, eval_every=100, eval_chars=10000, callback=None, progress_bar=False, elapsed_before=0.0):
+                   lr=8e-3, beta2=0.99, warmup=0.02, floor=0.1, max_norm=1.0, forget_bias=None, ema=0.995, steps=None,
+                   seconds=None, seed=0, eval_every=100, eval_chars=10000, callback=None, progress_bar=False, elapsed_before=0.0):
     """Train a CharLSTM on index sequences; give exactly one budget: steps (reproducible) or seconds.
 
     Inputs: train_data (L,), val_data (M,) int indices in [0, V); sizes; Adam lr with its schedule
     (lr_at: warm-up fraction `warmup`, cosine down to floor*lr) and betas (0.9, beta2), global-norm clip max_norm;
     forget_bias: if not None, the forget gates' bias starts at this value (torch's b_ih; b_hh's forget
-    part at 0) instead of torch's uniform init; seed for the weights and the offsets; eval_every
+    part at 0) instead of torch's uniform init; ema: None, or a decay in [0, 1) for the moving average of
+    the weights that is evaluated and returned (0 keeps the trained weights); seed for the weights and the offsets; eval_every
     updates between evaluations on the first eval_chars characters of val_data; callback(record)
     called after each evaluation; elapsed_before: seconds already spent (e.g. the process's start-up),
     counted in the seconds budget and in the reported times.
@@ -98,6 +103,7 @@ def train_charlstm(train_data, val_data, V, *, hidden_size=256, layers=1, embed_
     for name, value, ok, expected in [("warmup", warmup, lambda v: 0 <= v < 1, "in [0, 1)"),
                                       ("floor", floor, lambda v: 0 <= v <= 1, "in [0, 1]"),
                                       ("beta2", beta2, lambda v: 0 <= v < 1, "in [0, 1)"),
+                                      ("ema", 0.0 if ema is None else ema, lambda v: 0 <= v < 1, "in [0, 1) (or None)"),
                                       ("forget_bias", 0.0 if forget_bias is None else forget_bias, math.isfinite,
                                        "finite (or None for torch's init)")]:
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not ok(value):
@@ -108,6 +114,7 @@ def train_charlstm(train_data, val_data, V, *, hidden_size=256, layers=1, embed_
     if forget_bias is not None:
         _set_forget_bias(model, float(forget_bias))
     opt = torch.optim.Adam(model.parameters(), lr=lr, betas=(0.9, beta2))
+    averaged = model if ema is None else copy.deepcopy(model)  # what is evaluated and returned
     val_slice = val[: eval_chars + 1]
     history, state, losses, step = [], None, [], 0
     eval_rate = None  # seconds per validation character, measured
@@ -117,7 +124,7 @@ def train_charlstm(train_data, val_data, V, *, hidden_size=256, layers=1, embed_
     def record():
         nonlocal eval_rate
         t0 = time.perf_counter()
-        v = evaluate_nats(model, val_slice)
+        v = evaluate_nats(averaged, val_slice)
         eval_rate = (time.perf_counter() - t0) / len(val_slice)
         rec = {"step": step, "seconds": time.perf_counter() - start, "cpu_seconds": time.process_time() - cpu_start,
                "chars": step * N * T,
@@ -150,6 +157,11 @@ def train_charlstm(train_data, val_data, V, *, hidden_size=256, layers=1, embed_
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm)
         opt.step()
+        if ema is not None:
+            with torch.no_grad():
+                weight = 1 - min(ema, (1 + step) / (10 + step))
+                for a, p in zip(averaged.parameters(), model.parameters()):
+                    a.lerp_(p, weight)
         losses.append(loss.item())
         if not math.isfinite(losses[-1]):
             raise FloatingPointError(f"training diverged at step {step}: loss {losses[-1]}; try a smaller lr")
@@ -159,9 +171,9 @@ def train_charlstm(train_data, val_data, V, *, hidden_size=256, layers=1, embed_
             record()
     if not history or history[-1]["step"] != step:
         record()
-    final = evaluate_nats(model, val)
+    final = evaluate_nats(averaged, val)
     bar.close()
-    return CharLSTMTrainResult(model.eval(), history, final, step, time.perf_counter() - start)
+    return CharLSTMTrainResult(averaged.eval(), history, final, step, time.perf_counter() - start)
 
 
 def _set_forget_bias(model, value):
@@ -177,7 +189,8 @@ def short_run(text=None, steps=30, hidden_size=128, seq_length=64, batch_size=32
     """A short live run for a notebook: a small char-LSTM (H=128) on the plays, 30 updates of 32 x 64 characters.
 
     Inputs: text (default: assets/shakespeare_plays_gut.txt), a steps budget, sizes, Adam's beta2 (torch's
-    default here: notebook 05's margins for this run were measured with it), seed.
+    default here: notebook 05's margins for this run were measured with it, and with the trained weights
+    themselves, no moving average), seed.
     Returns: CharLSTMTrainResult; its history shows the validation loss (on a slice) falling.
     """
     from .paths import asset_path
@@ -187,5 +200,5 @@ def short_run(text=None, steps=30, hidden_size=128, seq_length=64, batch_size=32
     vocab = Vocabulary(text)
     train, val = (vocab.encode(part) for part in train_val_split(text))
     return train_charlstm(train, val[: eval_chars + 1], len(vocab), hidden_size=hidden_size, layers=1, seq_length=seq_length,
-                          batch_size=batch_size, lr=lr, beta2=beta2, steps=steps, seed=seed, eval_every=eval_every,
+                          batch_size=batch_size, lr=lr, beta2=beta2, ema=None, steps=steps, seed=seed, eval_every=eval_every,
                           eval_chars=eval_chars)

@@ -238,11 +238,28 @@ def test_training_is_reproducible_by_steps():
                                           ({"steps": 2, "floor": 1.5}, r"floor must be a number in \[0, 1\]; got 1.5"),
                                           ({"steps": 2, "warmup": 1.0}, r"warmup must be a number in \[0, 1\)"),
                                           ({"steps": 2, "beta2": 1.0}, r"beta2 must be a number in \[0, 1\)"),
-                                          ({"steps": 2, "forget_bias": float("nan")}, "forget_bias must be")])
+                                          ({"steps": 2, "forget_bias": float("nan")}, "forget_bias must be"),
+                                          ({"steps": 2, "ema": 1.0}, r"ema must be a number in \[0, 1\)")])
 def test_training_errors(kwargs, match):
     data = np.arange(200) % 5
     with pytest.raises(ValueError, match=match):
         train_charlstm(data, data, 5, hidden_size=4, seq_length=5, **({"batch_size": 2} | kwargs))
+
+
+def test_ema_is_the_moving_average_of_the_trained_weights():
+    data = np.arange(300) % 5
+    args = dict(hidden_size=4, seq_length=5, batch_size=2, eval_every=1000, seed=3)
+    plain = train_charlstm(data, data[:60], 5, steps=1, ema=None, **args)
+    averaged = train_charlstm(data, data[:60], 5, steps=1, ema=0.9, **args)
+    torch.manual_seed(3)
+    start = CharLSTM(5, 4, 1, 64).state_dict()  # the same initial weights: train_charlstm seeds them this way
+    weight = 1 - min(0.9, (1 + 0) / (10 + 0))  # after update k = 0 the average moves by 1 - min(decay, (1 + k) / (10 + k))
+    for name, trained in plain.model.state_dict().items():
+        want = start[name].lerp(trained, weight)
+        torch.testing.assert_close(averaged.model.state_dict()[name], want, rtol=1e-6, atol=1e-7, msg=name)
+    assert not torch.equal(averaged.model.state_dict()["lstm.weight_hh_l0"], plain.model.state_dict()["lstm.weight_hh_l0"])
+    same = train_charlstm(data, data[:60], 5, steps=3, ema=0.0, **args)  # decay 0: the trained weights themselves
+    assert same.val_nats == train_charlstm(data, data[:60], 5, steps=3, ema=None, **args).val_nats
 
 
 def test_short_run_loss_falls():
