@@ -96,3 +96,19 @@ def test_loop_train_steps_with_optim_adagrad_bit_for_bit():
         loop_adagrad_update(p, grads, memory, lr=0.1)
     for name in p:
         np.testing.assert_array_equal(res.params[name], p[name], err_msg=name)
+
+
+def test_adagrad_checker_names_an_update_that_is_not_in_place():
+    def rebinds_param(param, grad, memory, lr):
+        memory += grad * grad
+        param = param - lr * grad / np.sqrt(memory + 1e-8)  # noqa: F841 (the mistake: a new local array)
+
+    def rebinds_memory(param, grad, memory, lr):
+        memory = memory + grad * grad
+        param -= lr * grad / np.sqrt(memory + 1e-8)
+
+    with pytest.raises(AssertionError, match="^param is unchanged: update it in place"):
+        check_adagrad_step(rebinds_param)
+    with pytest.raises(AssertionError, match="^memory is unchanged: update it in place"):
+        check_adagrad_step(rebinds_memory)
+

@@ -80,6 +80,11 @@ def check_adagrad_step(adagrad_step):
         raise AssertionError(NOT_IMPLEMENTED.format(what="adagrad_step")) from None
     if np.array_equal(p, param) and np.array_equal(m, memory):
         raise AssertionError(NOT_IMPLEMENTED.format(what="adagrad_step") + " (param and memory are unchanged)")
+    for name, before, after, update in (("memory", memory, m, "memory += grad * grad"),
+                                        ("param", param, p, "param -= lr * grad / np.sqrt(memory + 1e-8)")):
+        if np.array_equal(before, after):
+            raise AssertionError(f"{name} is unchanged: update it in place ({update}); `{name} = ...` only "
+                                 "gives a new array to a local name, which the caller never sees")
     if rel_error(m, want_memory) > 1e-9:
         raise AssertionError(f"memory is wrong (rel. error {rel_error(m, want_memory):.2f}); it should add grad**2")
     if rel_error(p, bug) < 1e-9:
