@@ -35,12 +35,24 @@ Names settled for every module (one knob name per idea):
     loss          a function returns the loss it differentiates; training loops report nats per
                   token (the mean), bptt's derivation uses the sum (reduction="sum")
 
-Importing rnnlib has no side effects: no seeding, no plot style, no printing. The character model
-lives in rnnlib.charlm (and runs as `python -m rnnlib.charlm`); import it from there.
+Importing rnnlib has no side effects: no seeding, no plot style, no printing.
+
+The map: a folder per model family, the shared core at the top. Import a name from its home
+(`from rnnlib.rnn import rnn_forward`); this package re-exports only the core below.
+
+    core (this folder)     rnn, lstm, gru, layers (the numpy cells and layers); bptt, truncation,
+                           jacobians, clipping, optim, gradcheck (training and its mathematics);
+                           decoding, text, tasks, trace, examples, torch_bridge (data, decoding, torch
+                           parity); plotting, widgets, progress, cli, seed, paths, _validate (plumbing)
+    rnnlib.charlm          the numpy character RNN: model, training, sampling, loop, plots, benchmark, cli
+    rnnlib.charlstm        the character LSTM in torch: model, training, cells, cli
+    rnnlib.gated           gated-cell variants, their comparison, gradients, GRU forms, the gate inspector
+    rnnlib.captioning      the caption world, the numpy decoder, torch captioners, BLEU, analysis, widgets
+    rnnlib.checkers        homework checkers and their exploration widgets (may import any family)
+    rnnlib.homework        releasing and grading the homework (may import any family)
+
+Families do not import each other, and the core imports no family.
 """
-from . import bptt, checkers, clipping, jacobians, tasks, truncation, widgets
-from .bptt import bptt_loop, rnn_lm_backward, rnn_lm_forward, rnn_lm_loss_and_grads, unrolled_contributions
-from .clipping import clip_by_global_norm, clip_elementwise, global_norm
 from .examples import dogs_example
 from .gradcheck import gradcheck, numerical_gradient, numerical_gradient_array, rel_error
 from .layers import affine_backward, affine_forward, embedding_backward, embedding_forward, softmax, softmax_cross_entropy
@@ -48,31 +60,17 @@ from .paths import ASSETS_DIR, asset_path
 from .rnn import rnn_backward, rnn_forward, rnn_step_backward, rnn_step_forward
 from .seed import set_seed
 from .text import Vocabulary, load_corpus, load_text, one_hot, train_val_split
-from .torch_bridge import torch_rnn
-from .trace import ForwardTrace, dogs_trace, trace_forward
-from .truncation import gradient_agreement, truncated_bptt, truncation_curve
 
 __all__ = [
     "ASSETS_DIR",
-    "ForwardTrace",
     "Vocabulary",
     "affine_backward",
     "affine_forward",
     "asset_path",
-    "bptt",
-    "bptt_loop",
-    "checkers",
-    "clip_by_global_norm",
-    "clip_elementwise",
-    "clipping",
     "dogs_example",
-    "dogs_trace",
     "embedding_backward",
     "embedding_forward",
-    "global_norm",
     "gradcheck",
-    "gradient_agreement",
-    "jacobians",
     "load_corpus",
     "load_text",
     "numerical_gradient",
@@ -81,21 +79,10 @@ __all__ = [
     "rel_error",
     "rnn_backward",
     "rnn_forward",
-    "rnn_lm_backward",
-    "rnn_lm_forward",
-    "rnn_lm_loss_and_grads",
     "rnn_step_backward",
     "rnn_step_forward",
     "set_seed",
     "softmax",
     "softmax_cross_entropy",
-    "tasks",
-    "torch_rnn",
-    "trace_forward",
     "train_val_split",
-    "truncated_bptt",
-    "truncation",
-    "truncation_curve",
-    "unrolled_contributions",
-    "widgets",
 ]

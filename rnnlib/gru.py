@@ -10,7 +10,7 @@ stacked in torch's order r, z, n along the first axis of W_xh (3H, D), W_hh (3H,
     h_t = (1 - z) * n + z * h_{t-1}                             Cho's update: z keeps the old state
 
 Two biases, because b_hn sits inside r * (.) and so is not interchangeable with b_xn (for r and z
-only their sums matter). rnnlib.gru_conventions compares this with Olah's and Cho's other forms.
+only their sums matter). rnnlib.gated.gru_forms compares this with Olah's and Cho's other forms.
 """
 from __future__ import annotations
 

@@ -15,7 +15,8 @@ What a student sees:
 """
 import functools
 
-__all__ = ["render_png", "image_widget", "forward_step_widget", "truncation_widget", "gradient_decay_widget", "temperature_widget"]
+__all__ = ["DISPLAY_DPI", "FULL_LABEL", "HIDPI_SCALE", "explorer", "image_layout", "image_widget", "render_png",
+           "forward_step_widget", "truncation_widget", "gradient_decay_widget"]
 
 DISPLAY_DPI = 80  # CSS pixels per figure inch: a (9, 3.4) inch figure is shown 720 x 272 px
 HIDPI_SCALE = 2  # pictures hold HIDPI_SCALE device pixels per CSS pixel
@@ -202,32 +203,3 @@ def gradient_decay_widget(sigma_max=1.0, nonlinearity="tanh", structure="normal"
     return explorer([widgets.HBox([slider, nonlin, struct]), image],
                     "gradient norm vs distance, with a σ_max slider and two toggles")
 
-
-def temperature_widget(params, vocab, seed_text, temperature=1.0, n=200, seed=0):
-    """A temperature slider that resamples text from a trained character model.
-
-    The text is rnnlib.charplots.temperature_sample_text(params, vocab, seed_text, temperature, n,
-    seed) (the generator re-seeded on every draw, so one temperature always gives one text), shown
-    in an HTML widget, so executing the notebook writes no extra cell output.
-
-    Inputs: charlm params, the Vocabulary, seed_text, the initial temperature (0.1 .. 2.0),
-    n characters per sample and the sampling seed.
-    Returns: ipywidgets.VBox whose children are (FloatSlider, HTML).
-    """
-    import html
-
-    import ipywidgets as widgets
-
-    from .charplots import temperature_sample_text
-
-    slider = widgets.FloatSlider(value=temperature, min=0.1, max=2.0, step=0.05, description="temperature",
-                                 style=FULL_LABEL)
-    text = widgets.HTML(value="")
-
-    def redraw(_change=None):
-        sampled = temperature_sample_text(params, vocab, seed_text, slider.value, n, seed)
-        text.value = f"<pre>{html.escape(sampled)}</pre>"
-
-    slider.observe(redraw, names="value")
-    redraw()
-    return explorer([slider, text], "text sampled from the trained model, with a temperature slider")

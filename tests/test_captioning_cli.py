@@ -5,8 +5,8 @@ import sys
 
 import pytest
 
-from rnnlib.caption_train import load_checkpoint
-from rnnlib.captioning import main
+from rnnlib.captioning.training import load_checkpoint
+from rnnlib.captioning.cli import main
 
 PROG = "python -m rnnlib.captioning"
 

@@ -1,10 +1,10 @@
-"""rnnlib.charlstm_cells: text features, per-unit correlations, the coloured text and its widget."""
+"""rnnlib.charlstm.cells: text features, per-unit correlations, the coloured text and its widget."""
 import numpy as np
 import pytest
 import torch
 
-from rnnlib.charlstm import CharLSTM
-from rnnlib.charlstm_cells import (
+from rnnlib.charlstm.model import CharLSTM
+from rnnlib.charlstm.cells import (
     FEATURES,
     best_units,
     cell_viewer,

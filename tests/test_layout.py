@@ -1,4 +1,6 @@
-"""The package's layout: every module imports, no import cycles, no private names across modules, short modules."""
+"""The package's layout: every module imports; no import cycle, counting absolute imports, imports inside
+functions and the package __init__ that importing a submodule runs; the core imports no family and families
+import no other family; a name imported from another module is public there (in its __all__)."""
 import ast
 import importlib
 import pkgutil
@@ -9,7 +11,6 @@ import pytest
 import rnnlib
 
 ROOT = Path(rnnlib.__file__).parent
-MAX_LINES = 300
 
 
 def module_files():
@@ -24,28 +25,13 @@ def module_files():
 MODULES = module_files()
 
 
-def _is_main_guard(node):
-    return (isinstance(node, ast.If) and isinstance(node.test, ast.Compare)
-            and isinstance(node.test.left, ast.Name) and node.test.left.id == "__name__")
-
-
-def _walk_skipping_main(tree):
-    """ast.walk, minus `if __name__ == "__main__":` blocks: they run only when the file is executed as
-    a script (then the module is __main__, not itself), so an import there closes no circle."""
-    todo = [tree]
-    while todo:
-        node = todo.pop()
-        yield node
-        todo.extend(child for child in ast.iter_child_nodes(node) if not _is_main_guard(child))
-
-
 def imports_of(name, path):
     """(imported module, [imported names]) for every `from X import ...` and `import X` inside rnnlib,
     at any depth of the file (lazy imports inside functions count too)."""
     is_package = path.name == "__init__.py"
     package = name if is_package else name.rpartition(".")[0]
     found = []
-    for node in _walk_skipping_main(ast.parse(path.read_text(encoding="utf-8"))):
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.ImportFrom):
             if node.level:
                 base = package.split(".")
@@ -65,9 +51,18 @@ def imports_of(name, path):
     return found
 
 
+def with_packages(target, importer):
+    """The modules that importing `target` from `importer` runs: target and each package above it
+    (its __init__), except the packages that hold the importer (those are running already)."""
+    parts = target.split(".")
+    found = {".".join(parts[:i]) for i in range(2, len(parts) + 1)}
+    return {m for m in found if m in MODULES and not (importer == m or importer.startswith(m + "."))} | (
+        {target} if target in MODULES else set())
+
+
 def graph():
-    """Module -> the rnnlib modules its import statements name (a package is its __init__)."""
-    return {name: sorted({t for t, _ in imports_of(name, path) if t in MODULES and t != name})
+    """Module -> the rnnlib modules that its import statements run (a package is its __init__)."""
+    return {name: sorted({m for t, _ in imports_of(name, path) for m in with_packages(t, name)} - {name})
             for name, path in MODULES.items()}
 
 
@@ -110,12 +105,6 @@ def find_cycle(edges):
     return None
 
 
-def test_main_guard_imports_are_not_edges():
-    tree = ast.parse("from .a import x\nif __name__ == '__main__':\n    from .b import y\n")
-    found = [n.module for n in _walk_skipping_main(tree) if isinstance(n, ast.ImportFrom)]
-    assert found == ["a"]
-
-
 def test_find_cycle_finds_one_and_only_one():
     assert find_cycle({"a": ["b"], "b": ["c"], "c": []}) is None
     assert find_cycle({"a": ["b"], "b": ["c"], "c": ["a"]}) == ["a", "b", "c", "a"]
@@ -134,7 +123,69 @@ def test_no_private_name_is_imported_from_another_module():
     assert not private, sorted(private)
 
 
-@pytest.mark.parametrize("name", sorted(MODULES))
-def test_modules_are_short(name):
-    lines = len(MODULES[name].read_text(encoding="utf-8").splitlines())
-    assert lines <= MAX_LINES, f"{name} has {lines} lines; split it by concept (at most {MAX_LINES})"
+FAMILIES = ("rnnlib.captioning", "rnnlib.charlm", "rnnlib.charlstm", "rnnlib.gated")
+USERS = ("rnnlib.checkers", "rnnlib.homework")  # may import any family; no family or core module imports them
+
+
+def family_of(module):
+    """The family or user package a module belongs to, or "core"."""
+    return next((f for f in FAMILIES + USERS if module == f or module.startswith(f + ".")), "core")
+
+
+def layer_violations(edges):
+    """Sentences naming each import that crosses the layers: core -> family or user, family -> another
+    family or a user package."""
+    bad = []
+    for name, targets in edges.items():
+        mine = family_of(name)
+        for target in targets:
+            theirs = family_of(target)
+            if theirs == mine or theirs == "core" or mine in USERS:
+                continue
+            bad.append(f"{name} ({mine}) imports {target} ({theirs})")
+    return sorted(bad)
+
+
+def test_the_walk_counts_imports_inside_functions_and_absolute_ones():
+    edges = graph()
+    assert "rnnlib.charlm.plots" in edges["rnnlib.charlm.widgets"]
+    assert "rnnlib.gated.widgets" in edges["rnnlib.checkers.widgets"]  # `from ..gated.widgets import ...` in a function
+    assert "rnnlib.gated" in edges["rnnlib.checkers.widgets"]  # the package's __init__ runs first
+
+
+def test_layer_violations_are_found():
+    assert layer_violations({"rnnlib.widgets": ["rnnlib.charlm.plots"]}) == [
+        "rnnlib.widgets (core) imports rnnlib.charlm.plots (rnnlib.charlm)"]
+    assert layer_violations({"rnnlib.charlstm.model": ["rnnlib.captioning"], "rnnlib.checkers.x": ["rnnlib.gated"]}) == [
+        "rnnlib.charlstm.model (rnnlib.charlstm) imports rnnlib.captioning (rnnlib.captioning)"]
+
+
+def test_core_knows_no_family_and_families_stand_apart():
+    assert not layer_violations(graph())
+
+
+def test_no_module_imports_a_command_line():
+    """A family's command line (its cli.py) is imported by its package's __main__.py only (and by the tests);
+    rnnlib.cli is the plumbing they share, not a command line."""
+    bad = [f"{name} imports {t}" for name, targets in graph().items() for t in targets
+           if t.endswith(".cli") and t != "rnnlib.cli" and not name.endswith("__main__")]
+    assert not bad, bad
+
+
+def public_names(module):
+    tree = ast.parse(MODULES[module].read_text(encoding="utf-8"))
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", "") == "__all__" for t in node.targets):
+            return set(ast.literal_eval(node.value))
+    return None
+
+
+def test_a_name_imported_from_another_module_is_public_there():
+    hidden = set()
+    for name, path in MODULES.items():
+        for target, names in imports_of(name, path):
+            if target in MODULES and target != name:
+                public = public_names(target) or set()
+                hidden |= {f"{name} imports {n} from {target}, which does not list it in __all__"
+                           for n in names if n not in public}
+    assert not hidden, sorted(hidden)

@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 import torch
 
-from rnnlib import Vocabulary, rnn_forward, softmax, torch_rnn
+from rnnlib import Vocabulary, rnn_forward, softmax
+from rnnlib.torch_bridge import torch_rnn
 from rnnlib.examples import dogs_example
 from rnnlib.trace import ForwardTrace, dogs_trace, trace_forward
 

@@ -33,24 +33,24 @@ def fake_truncation_curves():
 
 
 def all_widgets():
-    from rnnlib.charlm import init_params
+    from rnnlib.charlm import init_params, temperature_widget
     from rnnlib.text import Vocabulary
 
     vocab = Vocabulary("helo ")
-    from rnnlib.gate_widgets import gate_inspector
+    from rnnlib.gated.widgets import gate_inspector
 
     params = init_params(len(vocab), 8, np.random.default_rng(0))
     return {
         "forward_step": widgets.forward_step_widget("dog"),
         "truncation": widgets.truncation_widget(8, fake_truncation_curves(), k=2),
         "gradient_decay": widgets.gradient_decay_widget(1.0),
-        "temperature": widgets.temperature_widget(params, vocab, "he", n=20),
+        "temperature": temperature_widget(params, vocab, "he", n=20),
         "gate_inspector": gate_inspector(small_gate_trace(), unit=1, t=2),
     }
 
 
 def small_gate_trace(T=5, D=3, H=4):
-    from rnnlib.gate_widgets import lstm_gate_trace
+    from rnnlib.gated.widgets import lstm_gate_trace
 
     rng = np.random.default_rng(0)
     return lstm_gate_trace(rng.normal(size=(T, D)), list("abcde"), rng.normal(size=(4 * H, D)),

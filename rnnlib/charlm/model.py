@@ -6,14 +6,14 @@ vocabulary out (V characters, H hidden units, row convention, batch-first):
     h_t = tanh(onehot(x_t) @ W_xh.T + h_{t-1} @ W_hh.T + b_h)     onehot(x) @ W_xh.T = W_xh.T[x]
     z_t = h_t @ W_hy.T + b_y,        p_t = softmax(z_t),        loss_t = -log p_t[target_t]
 
-What makes it fast and correct (compared with the per-character loop in rnnlib.charloop):
+What makes it fast and correct (compared with the per-character loop in rnnlib.charlm.loop):
 - the input term is an embedding lookup W_xh.T[x] (no one-hot matmul), the output layer and the
   softmax run for all N*T positions in one matmul, only the recurrence h_{t-1} -> h_t loops over t;
 - N parallel streams of the text (batch), each with its own hidden state, carried from chunk to
   chunk (truncated BPTT over T steps);
 - a numerically stable softmax, clipping by the global norm of all gradients, Adagrad;
 - one loss, reported and differentiated: the mean -ln p over the N*T characters of a chunk (min-char-rnn
-  differentiates the sum over its T characters, T times larger; rnnlib.charloop keeps that form);
+  differentiates the sum over its T characters, T times larger; rnnlib.charlm.loop keeps that form);
 - losses in nats per character, bits per character (bpc = nats / ln 2) and perplexity (e^nats).
 
 Training loop: rnnlib.charlm.training.train_charlm. Sampling: rnnlib.charlm.sampling. Command line

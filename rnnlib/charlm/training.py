@@ -74,7 +74,7 @@ def train_charlm(train_data, val_data, V, *, hidden_size=100, seq_length=25, bat
       max_norm clips the gradient of the mean loss per character. The default 0.2 is 5 / 25: for
       T = 25 it is the same clip as a norm of 5 on the gradient of the loss summed over each
       stream's T characters and averaged over the N streams (min-char-rnn's loss, which
-      rnnlib.charloop keeps), T times larger; for another T pass 5 / T to keep that match. The
+      rnnlib.charlm.loop keeps), T times larger; for another T pass 5 / T to keep that match. The
       training is close to, not identical with, the summed version: Adagrad's eps inside the square
       root weighs more next to the smaller squared gradients.
     - steps or seconds: the budget; exactly one. Use steps for reproducible output. A seconds

@@ -6,7 +6,7 @@ The loss is checked against torch's cross-entropy and autograd in float64, not a
 
 - temporal_softmax_loss(logits (N, T, V), y (N, T) int, mask (N, T) bool) -> (loss, dlogits):
   loss = sum_{n,t} mask[n,t] * (-log softmax(logits[n,t])[y[n,t]]) / sum_{n,t} mask[n,t]  (the mean over the
-  real tokens, as rnnlib.caption_decoder does; padded steps count for nothing).
+  real tokens, as rnnlib.captioning.decoder does; padded steps count for nothing).
 - beam_step(scores (K,), logprobs (K, V), beam_width) -> (new_scores, parents, words), each (beam_width,),
   best first: the beam_width best of all K*V extensions scores[k] + logprobs[k, v].
 """

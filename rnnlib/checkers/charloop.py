@@ -1,4 +1,4 @@
-"""Checkers for notebook 02's exercises on the per-character loop (rnnlib.charloop), min-char-rnn style.
+"""Checkers for notebook 02's exercises on the per-character loop (rnnlib.charlm.loop), min-char-rnn style.
 
 - check_step_backward(step_backward): one character's backward step, run inside the loop and compared
   with the vectorized rnnlib.charlm, with a hint when the result is the slides' tanh bug;
@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..charlm import PARAM_NAMES, charlm_backward, charlm_forward, init_params
-from ..charloop import loop_loss_and_grads
+from ..charlm.loop import loop_loss_and_grads
 from ..gradcheck import rel_error
 from .harness import NOT_IMPLEMENTED, call_student, compare_outputs, report_pass
 

@@ -152,7 +152,7 @@ def test_rnn_backward(student_fn, m, rng):
 
 
 def test_char_step_backward(student_fn, m, rng):
-    charloop, charlm, checkers = m["rnnlib.charloop"], m["rnnlib.charlm"], m["rnnlib.checkers"]
+    charloop, charlm, checkers = m["rnnlib.charlm.loop"], m["rnnlib.charlm"], m["rnnlib.checkers"]
     V, H = (int(v) for v in rng.integers(2, 8, size=2))
     params = charlm.init_params(V, H, rng, np.float64, scale=0.5)
     params["b_h"] += rng.normal(scale=0.5, size=H)
@@ -265,7 +265,7 @@ def test_beam_step(student_fn, m, rng):
 
 
 TESTS = {name[len("test_"):]: fn for name, fn in dict(globals()).items() if name.startswith("test_")}
-NEEDED = ["rnnlib.rnn", "rnnlib.checkers", "rnnlib.charloop", "rnnlib.charlm", "rnnlib.clipping", "rnnlib.jacobians",
+NEEDED = ["rnnlib.rnn", "rnnlib.checkers", "rnnlib.charlm.loop", "rnnlib.charlm", "rnnlib.clipping", "rnnlib.jacobians",
           "rnnlib.lstm", "rnnlib.checkers.lstm", "rnnlib.checkers.captioning"]
 
 

@@ -18,7 +18,7 @@ import nbformat
 
 from .spec import get_homework
 
-__all__ = ["assemble", "course", "release", "exercise_cells", "GRADE_HEADER"]
+__all__ = ["assemble", "course", "release", "exercise_cells", "grade_source", "nbgrader_metadata", "GRADE_HEADER"]
 
 STUB = "# YOUR CODE HERE\nraise NotImplementedError()"
 GRADE_HEADER = "# Graded: {function} ({points} point{s}). When your work is graded, hidden tests with fresh inputs run here."

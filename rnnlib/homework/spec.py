@@ -68,9 +68,9 @@ CLIP = ("rnnlib.clipping:clip_by_global_norm",)
 HOMEWORK = {
     "02": Homework("02", NOTEBOOKS / "02_char_rnn.ipynb", (
         Exercise("step_backward", 3, "char_step_backward", "rnnlib.checkers.charloop:check_step_backward",
-                 ("rnnlib.charloop:loop_step_backward",) + RNN_STEP),
+                 ("rnnlib.charlm.loop:loop_step_backward",) + RNN_STEP),
         Exercise("adagrad_step", 2, "adagrad_step", "rnnlib.checkers.charloop:check_adagrad_step",
-                 ("rnnlib.charlm:adagrad_update", "rnnlib.charloop:loop_adagrad_update")),
+                 ("rnnlib.charlm:adagrad_update", "rnnlib.charlm.loop:loop_adagrad_update")),
     )),
     "03": Homework("03", NOTEBOOKS / "03_bptt.ipynb", (
         Exercise("my_rnn_step_backward", 3, "rnn_step_backward", "rnnlib.checkers:check_rnn_step_backward",

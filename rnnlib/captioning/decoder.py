@@ -1,0 +1,183 @@
+"""A captioning decoder in numpy: fixed image features start an LSTM that writes the caption.
+
+    h_0 = features @ W_proj.T + b_proj          (N, H)   the image becomes the first hidden state (c_0 = 0)
+    x_t = W_embed[captions[:, t]]               (N, D)   the previous word, embedded
+    h_t, c_t = LSTM(x_t, h_{t-1}, c_{t-1})      (N, H)   rnnlib.lstm, gates i, f, g, o
+    z_t = h_t @ W_hy.T + b_y                    (N, V)   scores for the next word
+
+Captions arrive padded to one length, "<start> w_1 ... w_n <end> <pad> ...". With teacher forcing,
+the input at step t is captions[:, t] and the target is captions[:, t + 1], for t = 0 .. T-1 where
+captions has T + 1 columns. Targets equal to pad_token are masked out, so <end> is predicted but
+padding is not. The loss is the mean cross-entropy per real (unmasked) target token, in nats:
+
+    L = sum_{n,t} mask[n,t] * (-log softmax(z_t[n])[target[n,t]]) / sum_{n,t} mask[n,t]
+
+This is the loss that caption_backward differentiates. At test time there is no caption to feed:
+caption_step_fn and caption_initial_state give rnnlib.decoding what it needs to generate one.
+"""
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from .._validate import (check_array, check_cache, check_index, check_indices, check_number, check_param_dict,
+                        check_positive_int, check_rng, check_stacked_array)
+from ..layers import (AffineCache, EmbeddingCache, affine_backward, affine_forward, embedding_backward,
+                     embedding_forward, softmax_cross_entropy)
+from ..lstm import LSTMCache, lstm_backward, lstm_forward, lstm_step_forward
+from ..optim import Adam
+
+__all__ = ["PARAM_NAMES", "CaptionCache", "OverfitResult", "init_caption_params", "check_caption_params",
+           "caption_forward", "caption_backward", "caption_initial_state", "caption_step_fn", "overfit_captions"]
+
+PARAM_NAMES = ("W_proj", "b_proj", "W_embed", "W_xh", "W_hh", "b_h", "W_hy", "b_y")
+
+
+class CaptionCache(NamedTuple):
+    features: np.ndarray  # (N, F) image features
+    embed: EmbeddingCache  # of the input words captions[:, :-1]
+    lstm: LSTMCache
+    affine: AffineCache
+    dlogits: np.ndarray  # (N, T, V) dL/dlogits, from the masked cross-entropy
+
+
+class OverfitResult(NamedTuple):
+    params: dict  # the trained parameters
+    losses: np.ndarray  # (steps,) loss per real token before each update
+
+
+def init_caption_params(vocab_size, feature_size, embed_size, hidden_size, rng=None, dtype=np.float64):
+    """Random parameters for the captioning decoder (weights ~ N(0, 1/fan_in), zero biases except the
+    forget gate's, which starts at 1 so the cell state is kept by default).
+
+    Inputs: vocab_size V, feature_size F, embed_size D, hidden_size H (positive ints); rng: a
+    np.random.Generator, a seed or None; dtype: float64 (gradient checks) or float32.
+    Returns: dict with W_proj (H, F), b_proj (H,), W_embed (V, D), W_xh (4H, D), W_hh (4H, H),
+    b_h (4H,), W_hy (V, H), b_y (V,).
+    """
+    V, F = check_positive_int("vocab_size", vocab_size), check_positive_int("feature_size", feature_size)
+    D, H = check_positive_int("embed_size", embed_size), check_positive_int("hidden_size", hidden_size)
+    rng = check_rng("rng", rng)
+
+    def normal(rows, fan_in):
+        return (rng.standard_normal((rows, fan_in)) / np.sqrt(fan_in)).astype(dtype)
+
+    b_h = np.zeros(4 * H, dtype)
+    b_h[H:2 * H] = 1.0  # forget gate
+    return {"W_proj": normal(H, F), "b_proj": np.zeros(H, dtype), "W_embed": normal(V, D),
+            "W_xh": normal(4 * H, D), "W_hh": normal(4 * H, H), "b_h": b_h,
+            "W_hy": normal(V, H), "b_y": np.zeros(V, dtype)}
+
+
+def check_caption_params(params, dims=None):
+    """Check the parameter dict (names, shapes, 4H gate stacking); return the dims {"H", "F", "V", "D"}."""
+    dims = {} if dims is None else dims
+    check_param_dict("params", params, PARAM_NAMES)
+    check_array("params['W_proj']", params["W_proj"], ("H", "F"), dims)
+    check_array("params['b_proj']", params["b_proj"], ("H",), dims)
+    check_array("params['W_embed']", params["W_embed"], ("V", "D"), dims)
+    check_stacked_array("params['W_xh']", params["W_xh"], 4, ("H", "D"), dims)
+    check_stacked_array("params['W_hh']", params["W_hh"], 4, ("H", "H"), dims)
+    check_stacked_array("params['b_h']", params["b_h"], 4, ("H",), dims)
+    check_array("params['W_hy']", params["W_hy"], ("V", "H"), dims)
+    check_array("params['b_y']", params["b_y"], ("V",), dims)
+    return dims
+
+
+def caption_initial_state(params, features):
+    """The decoder's state before the first word: (h0, c0) with h0 = features @ W_proj.T + b_proj, c0 = 0.
+
+    Inputs: params; features (N, F). Returns: (h0 (N, H), c0 (N, H)), the state rnnlib.decoding expects.
+    """
+    dims = check_caption_params(params)
+    h0 = _project(params, features, dims)
+    return h0, np.zeros_like(h0)
+
+
+def _project(params, features, dims):
+    features = check_array("features", features, ("N", "F"), dims)
+    return features @ params["W_proj"].T + params["b_proj"]  # (N, H)
+
+
+def caption_forward(params, features, captions, pad_token=0):
+    """Teacher-forced loss of the decoder on padded captions: mean cross-entropy per real target token.
+
+    Inputs:
+    - params: dict from init_caption_params.
+    - features: (N, F) fixed image features.
+    - captions: (N, T + 1) int tokens in [0, V), "<start> words <end> <pad>..."; T >= 1.
+    - pad_token: the padding index; targets equal to it do not count.
+    Returns:
+    - loss: float, nats per real target token.
+    - cache: CaptionCache for caption_backward.
+    """
+    dims = check_caption_params(params)
+    h0 = _project(params, features, dims)  # (N, H); c0 = 0
+    captions = check_indices("captions", captions, dims["V"], (h0.shape[0], "T1"))
+    if captions.shape[1] < 2:
+        raise ValueError(f"captions must have at least 2 columns (an input and its target); got {captions.shape}")
+    pad_token = check_index("pad_token", pad_token, dims["V"])
+    inputs, targets = captions[:, :-1], captions[:, 1:]  # (N, T) each: word t predicts word t + 1
+    x, embed_cache = embedding_forward(inputs, params["W_embed"])  # (N, T, D)
+    h, lstm_cache = lstm_forward(x, h0, params["W_xh"], params["W_hh"], params["b_h"])  # (N, T, H)
+    logits, affine_cache = affine_forward(h, params["W_hy"], params["b_y"])  # (N, T, V)
+    loss, dlogits = softmax_cross_entropy(logits, targets, mask=targets != pad_token, reduction="mean")
+    return loss, CaptionCache(np.asarray(features), embed_cache, lstm_cache, affine_cache, dlogits)
+
+
+def caption_backward(cache):
+    """Gradients of caption_forward's loss with respect to every parameter.
+
+    Inputs: cache: CaptionCache. Returns: dict name -> gradient, shaped like params (PARAM_NAMES).
+    """
+    check_cache("cache", cache, CaptionCache, "caption_forward")
+    dh, dW_hy, db_y = affine_backward(cache.dlogits, cache.affine)  # dh: (N, T, H)
+    dx, dh0, dW_xh, dW_hh, db_h = lstm_backward(dh, cache.lstm)  # dx: (N, T, D), dh0: (N, H)
+    dW_embed = embedding_backward(dx, cache.embed)  # (V, D)
+    dW_proj = dh0.T @ cache.features  # (H, F)
+    db_proj = dh0.sum(axis=0)  # (H,)
+    return {"W_proj": dW_proj, "b_proj": db_proj, "W_embed": dW_embed, "W_xh": dW_xh, "W_hh": dW_hh,
+            "b_h": db_h, "W_hy": dW_hy, "b_y": db_y}
+
+
+def caption_step_fn(params):
+    """A step function for rnnlib.decoding: step(tokens (B,), (h, c)) -> (logits (B, V), (h, c)).
+
+    Use with caption_initial_state, e.g.
+    greedy_decode(caption_step_fn(params), caption_initial_state(params, features), start, max_len, end).
+    """
+    dims = check_caption_params(params)
+    W_embed, W_xh, W_hh, b_h = params["W_embed"], params["W_xh"], params["W_hh"], params["b_h"]
+    W_hy, b_y = params["W_hy"], params["b_y"]
+
+    def step(tokens, state):
+        tokens = check_indices("tokens", tokens, dims["V"], ("B",))
+        h, c = state
+        h, c, _ = lstm_step_forward(W_embed[tokens], h, c, W_xh, W_hh, b_h)  # (B, H) each
+        return h @ W_hy.T + b_y, (h, c)  # (B, V)
+
+    return step
+
+
+def overfit_captions(features, captions, vocab_size, steps=300, lr=0.01, embed_size=16, hidden_size=32,
+                     pad_token=0, rng=0):
+    """Train a fresh decoder on a handful of captions (full batch, Adam) until it knows them by heart.
+
+    A sanity check rather than learning: a model that cannot drive the loss of five captions towards
+    zero has a bug. Inputs: features (N, F), captions (N, T + 1), vocab_size V, steps, lr, the sizes
+    D and H, pad_token, rng (generator or seed for the initial weights).
+    Returns: OverfitResult(params, losses (steps,)).
+    """
+    features = check_array("features", features, ("N", "F"))
+    steps = check_positive_int("steps", steps)
+    lr = check_number("lr", lr, 0, low_open=True)
+    params = init_caption_params(vocab_size, features.shape[1], embed_size, hidden_size, rng, features.dtype)
+    opt = Adam(params, lr=lr)
+    losses = np.empty(steps)
+    for i in range(steps):
+        losses[i], cache = caption_forward(params, features, captions, pad_token)
+        if not np.isfinite(losses[i]):
+            raise ValueError(f"training diverged: loss is {losses[i]} at step {i}; lower lr (got {lr})")
+        opt.step(caption_backward(cache))
+    return OverfitResult(params, losses)

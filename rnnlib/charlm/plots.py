@@ -1,0 +1,113 @@
+"""Figures for character models: one forward pass step by step, loss curves, temperature.
+
+Plain functions that return matplotlib figures (tested in tests/test_charlm.py); the temperature
+widget in rnnlib.widgets only wires a slider to temperature_sample_text.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .model import charlm_forward, loss_report
+from .sampling import check_temperature, next_char_probs, sample
+from ..layers import affine_forward
+from ..plotting import annotated_heatmap
+
+__all__ = ["char_label", "draw_char_steps", "draw_loss_curves", "draw_temperatures", "temperature_sample_text"]
+
+
+def char_label(c):
+    """A visible tick label for one character: '␣' for a space, escapes such as '\\n' for control characters."""
+    return "\u2423" if c == " " else repr(c)[1:-1]
+
+
+def draw_char_steps(params, vocab, text_in, text_out):
+    """The slides' picture of one forward pass: inputs, hidden states, scores, probabilities, losses.
+
+    Inputs: charlm params, the Vocabulary, text_in (inputs, e.g. "hell") and text_out (targets,
+    e.g. "ello"), same length T. Returns: the figure (5 panels); each column is one time step,
+    and the target of each step is outlined on the probabilities.
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Rectangle
+
+    if len(text_in) != len(text_out):
+        raise ValueError(f"text_out must have the length of text_in = {len(text_in)}; got {len(text_out)}")
+    x, y = vocab.encode(text_in), vocab.encode(text_out)
+    H = params["W_hh"].shape[0]
+    _, cache = charlm_forward(params, x[None], y[None], np.zeros((1, H), dtype=params["W_hh"].dtype))
+    h = cache.hs[:, 0].T  # (H, T)
+    probs = cache.probs.T  # (V, T)
+    logits = affine_forward(cache.hs, params["W_hy"], params["b_y"])[0][:, 0].T  # (V, T)
+    losses = -np.log(probs[y, np.arange(len(y))])  # (T,)
+    steps = [f"t={t + 1}\n'{c}'" for t, c in enumerate(text_in)]
+    chars = [char_label(c) for c in vocab.symbols]
+    fig, axes = plt.subplots(1, 5, figsize=(15, 3.6), gridspec_kw={"width_ratios": [1, 1, 1, 1, 1.2]})
+    annotated_heatmap(axes[0], vocab.one_hot(text_in).T, chars, steps, "input x_t (one-hot)", fmt="{:.0f}")
+    annotated_heatmap(axes[1], h, [f"h[{i}]" for i in range(H)], steps, "hidden h_t")
+    annotated_heatmap(axes[2], logits, chars, steps, "scores z_t")
+    annotated_heatmap(axes[3], probs, chars, steps, "softmax p_t (target boxed)", cmap="Greens", vmax=1.0)
+    for t, j in enumerate(y):
+        axes[3].add_patch(Rectangle((t - 0.5, j - 0.5), 1, 1, fill=False, edgecolor="black", linewidth=2))
+    axes[4].bar(range(len(y)), losses, color="tab:red")
+    for t, v in enumerate(losses):
+        axes[4].text(t, v, f"{v:.2f}", ha="center", va="bottom", fontsize=9)
+    axes[4].set_xticks(range(len(y)), [f"'{c}'" for c in text_out])
+    axes[4].set_title(f"loss -ln p(target), mean {losses.mean():.2f}")
+    fig.suptitle(f"one forward pass over '{text_in}' -> '{text_out}'")
+    fig.tight_layout()
+    return fig
+
+
+def draw_loss_curves(steps, train_nats, val_nats, title="loss per character", marks=()):
+    """Training and validation loss in bits per character against steps. Returns the figure.
+
+    Both curves should come from the same evaluation (rnnlib.charlm.CharLMTrainResult's train_nats
+    and val_nats: evaluate() on a fixed training slice and on the validation text).
+
+    Inputs: steps, train_nats, val_nats: equal-length sequences (losses in nats per character);
+    marks: steps to mark with a dotted vertical line (e.g. where samples were taken).
+    """
+    import matplotlib.pyplot as plt
+
+    if not len(steps) == len(train_nats) == len(val_nats):
+        raise ValueError(f"train_nats and val_nats must have one entry per step ({len(steps)}); "
+                         f"got {len(train_nats)} and {len(val_nats)}")
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    ax.plot(steps, [loss_report(v).bpc for v in train_nats], label="train (fixed slice)")
+    ax.plot(steps, [loss_report(v).bpc for v in val_nats], label="validation (last 10%)")
+    for i, step in enumerate(marks):
+        ax.axvline(step, color="gray", linestyle=":", label="sample taken" if i == 0 else None)
+    ax.set_xlabel("step")
+    ax.set_ylabel("bits per character")
+    ax.set_title(title)
+    ax.legend()
+    fig.tight_layout()
+    return fig
+
+
+def draw_temperatures(params, vocab, seed_text, temperatures=(0.5, 1.0, 2.0), top=12):
+    """Bars of the next-character distribution after seed_text at several temperatures. Returns the figure."""
+    import matplotlib.pyplot as plt
+
+    probs = {T: next_char_probs(params, vocab, seed_text, T) for T in temperatures}
+    order = np.argsort(-probs[1.0 if 1.0 in probs else temperatures[0]])[:top]
+    fig, axes = plt.subplots(1, len(temperatures), figsize=(4 * len(temperatures), 3), sharey=True)
+    for ax, T in zip(np.atleast_1d(axes), temperatures):
+        ax.bar(range(len(order)), probs[T][order])
+        ax.set_xticks(range(len(order)), [char_label(vocab.symbols[i]) for i in order])
+        ax.set_title(f"temperature {T:g}")
+        ax.set_xlabel(f"next character (top {len(order)})")
+    np.atleast_1d(axes)[0].set_ylabel("probability")
+    fig.suptitle(f"p(next character | {seed_text[-20:]!r}) at different temperatures")
+    fig.tight_layout()
+    return fig
+
+
+def temperature_sample_text(params, vocab, seed_text, temperature, n=200, seed=0):
+    """The text behind the temperature widget: seed_text + n sampled characters.
+
+    The generator is re-seeded with `seed` on every call, so one temperature always gives the
+    same text and moving the slider changes only the temperature.
+    """
+    temperature = check_temperature(temperature)
+    return seed_text + sample(params, vocab, n, seed_text, temperature, rng=np.random.default_rng(seed))
