@@ -23,7 +23,9 @@ __all__ = [
     "check_param_dict",
     "check_positive_int",
     "check_rng",
+    "check_seed",
     "check_stacked_array",
+    "check_temperature",
 ]
 
 
@@ -135,6 +137,22 @@ def check_rng(name, rng):
     if not isinstance(rng, bool) and isinstance(rng, (int, np.integer)) and rng >= 0:
         return np.random.default_rng(int(rng))
     raise ValueError(f"{name} must be a np.random.Generator, a seed (int >= 0) or None; got {rng!r}")
+
+
+def check_seed(name, seed):
+    """Check that `seed` is a non-negative integer (bools rejected); return it as int."""
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"{name} must be a non-negative integer; got {seed!r}")
+    return int(seed)
+
+
+def check_temperature(temperature):
+    """Check a sampling temperature: a finite number > 0 (greedy decoding is its limit 0); return it as float."""
+    if isinstance(temperature, bool) or not isinstance(temperature, numbers.Real) or not math.isfinite(temperature) \
+            or temperature <= 0:
+        raise ValueError(f"temperature must be a finite number > 0 (use greedy=True for the limit 0); "
+                         f"got {temperature!r}")
+    return float(temperature)
 
 
 def check_cache(name, cache, cache_type, producer):

@@ -29,7 +29,7 @@ import numpy as np
 
 from ._validate import check_array, check_number, check_param_dict
 
-__all__ = ["Optimizer", "SGD", "Adagrad", "Adam"]
+__all__ = ["Optimizer", "SGD", "Adagrad", "Adam", "adagrad_step", "adagrad_update"]
 
 
 class Optimizer:
@@ -95,6 +95,28 @@ class SGD(Optimizer):
         param -= self.lr * grad
 
 
+def adagrad_step(param, grad, memory, lr, eps, eps_inside):
+    """One Adagrad step on one array, in place on param and memory (the running sum G of squared gradients).
+
+    memory += grad^2; param -= lr * grad / sqrt(memory + eps) (eps_inside, min-char-rnn's form) or
+    / (sqrt(memory) + eps) (torch's form). The one formula behind Adagrad and adagrad_update.
+    """
+    memory += grad * grad
+    denom = np.sqrt(memory + eps) if eps_inside else np.sqrt(memory) + eps
+    param -= lr * grad / denom
+
+
+def adagrad_update(params, grads, memory, lr=0.1, eps=1e-8):
+    """Adagrad as min-char-rnn writes it, in place on the dicts params and memory:
+    memory[k] += g^2; params[k] -= lr * g / sqrt(memory[k] + eps), for every name k in params.
+
+    The one-call form that notebook 02 writes out; Adagrad(params, lr, eps=1e-8, eps_inside=True) gives
+    the same numbers bit for bit (both call adagrad_step).
+    """
+    for k in params:
+        adagrad_step(params[k], grads[k], memory[k], lr, eps, eps_inside=True)
+
+
 class Adagrad(Optimizer):
     """Adagrad: each parameter's step is divided by the root of its summed squared gradients.
 
@@ -115,9 +137,7 @@ class Adagrad(Optimizer):
         return {"sum": np.zeros_like(param)}
 
     def _update(self, name, param, grad, state):
-        state["sum"] += grad * grad
-        denom = np.sqrt(state["sum"] + self.eps) if self.eps_inside else np.sqrt(state["sum"]) + self.eps
-        param -= self.lr * grad / denom
+        adagrad_step(param, grad, state["sum"], self.lr, self.eps, self.eps_inside)
 
 
 class Adam(Optimizer):

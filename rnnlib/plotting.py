@@ -1,9 +1,18 @@
-"""Shared plotting helpers for the notebooks: setup, annotated heatmaps, RNN diagrams."""
+"""Shared plotting helpers for the notebooks: setup, annotated heatmaps, RNN diagrams.
+
+One figure convention for every drawing function in rnnlib:
+- a function that draws a whole figure is `draw_<what>(data..., fig=None)`: it draws into `fig`
+  (a matplotlib Figure, e.g. the one rnnlib.widgets.render_png hands it) or, when fig is None, into a
+  new pyplot figure of its own size (figure_or_new), and returns the Figure;
+- a function that draws one panel takes the Axes first, `f(ax, data...)`, and returns nothing
+  (annotated_heatmap, draw_rnn_chain, rnnlib.jacobians.draw_gradient_decay).
+"""
 from __future__ import annotations
 
 import numpy as np
 
 __all__ = [
+    "figure_or_new",
     "notebook_setup",
     "describe_figure",
     "annotated_heatmap",
@@ -12,6 +21,16 @@ __all__ = [
     "draw_forward_step",
     "draw_architectures",
 ]
+
+
+def figure_or_new(fig, figsize):
+    """`fig` itself, or a new pyplot Figure of figsize (inches) when fig is None: the one place that
+    decides where a draw_* function draws."""
+    if fig is None:
+        import matplotlib.pyplot as plt
+
+        fig = plt.figure(figsize=figsize)
+    return fig
 
 
 def describe_figure(fig):
@@ -157,13 +176,12 @@ def draw_unrolled_graph(trace, fig=None, target=None):
       beside y_T, in green if the prediction matches it and in red if not.
     Returns: the Figure.
     """
-    import matplotlib.pyplot as plt
 
     T = len(trace.word)
     if target is not None and target not in trace.symbols:
         raise ValueError(f"target must be one of the symbols {', '.join(trace.symbols)}; got {target!r}")
     extra = 1.4 if target is not None else 0.0  # room on the right for the target label
-    fig = plt.figure(figsize=(2.8 + 1.6 * T + extra, 4.2)) if fig is None else fig
+    fig = figure_or_new(fig, (2.8 + 1.6 * T + extra, 4.2))
     ax = fig.add_subplot()
     draw_rnn_chain(ax, T, range(T), range(T), weights=True, h0=True,
                    x_labels={t: f"'{c}'" for t, c in enumerate(trace.word)},
@@ -191,10 +209,7 @@ def draw_forward_step(trace, t, fig=None):
     T = len(trace.word)
     if isinstance(t, bool) or not isinstance(t, (int, np.integer)) or not 1 <= t <= T:
         raise ValueError(f"t must be a step between 1 and T = {T} for the word {trace.word!r}; got {t!r}")
-    if fig is None:
-        import matplotlib.pyplot as plt
-
-        fig = plt.figure(figsize=(9, 3.4))
+    fig = figure_or_new(fig, (9, 3.4))
     i = int(t) - 1
     hidden = [f"unit {k + 1}" for k in range(trace.h.shape[1])]
     panels = [
@@ -231,11 +246,10 @@ def draw_architectures(fig=None):
     Inputs: fig, an optional Figure (default: a new pyplot figure).
     Returns: the Figure, one panel per entry of ARCHITECTURES.
     """
-    import matplotlib.pyplot as plt
 
     # Each panel is as wide (in data units) as its ratio, so every box is drawn at the same scale.
     widths = [max((n - 1) * _STEP + 1.2, 4.6) for _, _, n, _, _ in ARCHITECTURES]
-    fig = plt.figure(figsize=(15, 3.2)) if fig is None else fig
+    fig = figure_or_new(fig, (15, 3.2))
     axes = fig.subplots(1, len(ARCHITECTURES), gridspec_kw={"width_ratios": widths, "wspace": 0.05})
     fig.subplots_adjust(left=0.01, right=0.98, bottom=0.02, top=0.8)
     for ax, width, (name, task, n, ins, outs) in zip(axes, widths, ARCHITECTURES):

@@ -5,7 +5,9 @@ import random
 
 import numpy as np
 
-__all__ = ["set_seed"]
+from ._validate import check_rng, check_seed
+
+__all__ = ["set_seed", "torch_seed"]
 
 
 def set_seed(seed=0):
@@ -14,8 +16,7 @@ def set_seed(seed=0):
     Prefer the returned generator (or one made with np.random.default_rng(seed)) and pass it on
     explicitly where randomness matters; the global seeds are for code that does not take one.
     """
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer; got {seed!r}")
+    seed = check_seed("seed", seed)
     random.seed(seed)
     np.random.seed(seed)
     try:
@@ -25,3 +26,12 @@ def set_seed(seed=0):
     else:
         torch.manual_seed(seed)
     return np.random.default_rng(seed)
+
+
+def torch_seed(rng):
+    """The int a torch loop passes to torch.manual_seed, from the course's one rule for randomness (rng):
+    an int seed is used as it is (so rng=0 reproduces seed=0), a np.random.Generator gives its next
+    integer below 2**31, None a fresh one."""
+    if isinstance(rng, (int, np.integer)) and not isinstance(rng, bool) and rng >= 0:
+        return int(rng)
+    return int(check_rng("rng", rng).integers(2**31))
