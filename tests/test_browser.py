@@ -169,7 +169,7 @@ class Notebook:
     def activate(self):
         """Bring this notebook's tab to the front (a student clicks its tab); the status bar then shows its kernel."""
         self.page.evaluate("id => window.jupyterapp.shell.activateById(id)", self.id)
-        self.page.wait_for_function(f"id => window.jupyterapp.shell.currentWidget && window.jupyterapp.shell.currentWidget.id === id",
+        self.page.wait_for_function("id => window.jupyterapp.shell.currentWidget && window.jupyterapp.shell.currentWidget.id === id",
                                     arg=self.id, timeout=WAIT_MS)
 
     def ready(self):

@@ -184,3 +184,19 @@ def test_step_validation_changes_nothing(bad, match):
     assert opt.t == 0
     for k in SHAPES:
         np.testing.assert_array_equal(params[k], before[k])
+
+
+def test_adagrad_update_is_the_class_with_eps_inside_bit_for_bit():
+    from rnnlib.optim import adagrad_update
+
+    rng = np.random.default_rng(0)
+    a = {"w": rng.normal(size=(3, 4)), "b": rng.normal(size=4)}
+    b = {k: v.copy() for k, v in a.items()}
+    memory = {k: np.zeros_like(v) for k, v in a.items()}
+    opt = Adagrad(b, lr=0.1, eps=1e-8, eps_inside=True)
+    for _ in range(5):
+        grads = {k: rng.normal(size=v.shape) for k, v in a.items()}
+        adagrad_update(a, grads, memory, lr=0.1, eps=1e-8)
+        opt.step(grads)
+    for k in a:
+        assert np.array_equal(a[k], b[k]) and np.array_equal(memory[k], opt.state[k]["sum"])

@@ -195,3 +195,17 @@ def test_widget_calls_the_drawing_function_with_the_current_word_and_step(monkey
     slider.value = 4
     text.value = "dog"
     assert calls == [("dogs", 2), ("dogs", 4), ("dog", 3)]
+
+
+def test_figure_or_new_draws_where_it_is_told():
+    from matplotlib.figure import Figure
+
+    from rnnlib.plotting import figure_or_new
+
+    given = Figure(figsize=(2, 1))
+    assert figure_or_new(given, (9, 9)) is given  # a widget's figure is used as it is
+    made = figure_or_new(None, (3, 2))
+    assert tuple(made.get_size_inches()) == (3, 2)
+    import matplotlib.pyplot as plt
+
+    plt.close(made)

@@ -129,3 +129,16 @@ def test_check_cell_args_binds_sizes_in_order_and_rejects_by_name():
     with pytest.raises(ValueError, match=r"^x must have at least one time step"):
         check_cell_args(1, {}, x=np.zeros((2, 0, 5)), h0=np.zeros((2, 6)))
 
+
+
+def test_check_seed_and_temperature_one_rule():
+    from rnnlib._validate import check_seed, check_temperature
+
+    assert check_seed("seed", np.int64(3)) == 3 and check_seed("seed", 0) == 0
+    for bad in (-1, 1.0, True, "0", None):
+        with pytest.raises(ValueError, match=r"^seed must be a non-negative integer; got"):
+            check_seed("seed", bad)
+    assert check_temperature(1) == 1.0 and check_temperature(np.float32(0.5)) == 0.5
+    for bad in (0, -0.1, float("nan"), float("inf"), True, "1"):
+        with pytest.raises(ValueError, match=r"temperature must be a finite number > 0 \(use greedy=True"):
+            check_temperature(bad)
