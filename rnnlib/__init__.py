@@ -27,9 +27,9 @@ Names settled for every module (one knob name per idea):
     max_norm      the bound of clipping by global norm (never `limit` / `threshold`; clip_elementwise's
                   per-entry bound is `limit`, and the slides' erratum keeps its `threshold`)
     rng / seed    a function that draws random numbers takes `rng`: a np.random.Generator, an int seed
-                  or None (rnnlib._validate.check_rng turns it into a Generator). `seed` (an int) is
-                  only for the command line and for functions that start several independent runs
-                  from one number (tasks.train_sequence_classifier, set_seed).
+                  or None (rnnlib._validate.check_rng turns it into a Generator; rnnlib.seed.torch_seed
+                  turns it into torch's seed). `seed`/`seeds` (ints) are only for command lines and for
+                  functions that start several independent runs (set_seed, tasks.sweep_gaps).
     params        a dict name -> array, always the first argument: f(params, x, targets, h0, ...)
     affine        affine_forward(x, W, b) over any leading axes (the output layer: W_hy, b_y)
     loss          a function returns the loss it differentiates; training loops report nats per
@@ -41,9 +41,10 @@ The map: a folder per model family, the shared core at the top. Import a name fr
 (`from rnnlib.rnn import rnn_forward`); this package re-exports only the core below.
 
     core (this folder)     rnn, lstm, gru, layers (the numpy cells and layers); bptt, truncation,
-                           jacobians, clipping, optim, gradcheck (training and its mathematics);
-                           decoding, text, tasks, trace, examples, torch_bridge (data, decoding, torch
-                           parity); plotting, widgets, progress, cli, seed, paths, _validate (plumbing)
+                           lm_training, jacobians, clipping, optim, gradcheck (training and its
+                           mathematics); decoding, text, tasks, trace, examples, torch_bridge (data,
+                           decoding, torch parity); checkpoint (one format for torch models); plotting,
+                           widgets, progress, threads, cli, seed, paths, _validate (plumbing)
     rnnlib.charlm          the numpy character RNN: model, training, sampling, loop, plots, benchmark, cli
     rnnlib.charlstm        the character LSTM in torch: model, training, cells, cli
     rnnlib.gated           gated-cell variants, their comparison, gradients, GRU forms, the gate inspector

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validate import check_array, check_positive_int
+from ._validate import check_array, check_choice, check_positive_int, check_rng
 from .rnn import rnn_forward
 
 __all__ = [
@@ -35,20 +35,13 @@ NONLINEARITIES = ("tanh", "linear")
 STRUCTURES = ("normal", "non-normal")
 
 
-def _check_choice(name, value, choices):
-    if value not in choices:
-        raise ValueError(f"{name} must be one of {list(choices)}; got {value!r}")
-    return value
-
-
 def random_orthogonal(H, rng):
     """A random orthogonal (H, H) matrix, uniformly distributed (QR of a Gaussian, signs fixed).
 
-    Inputs: H (int), rng (np.random.Generator). Returns: (H, H) Q with Q.T @ Q = I.
+    Inputs: H (int), rng (np.random.Generator, an int seed or None). Returns: (H, H) Q with Q.T @ Q = I.
     """
     H = check_positive_int("H", H)
-    if not isinstance(rng, np.random.Generator):
-        raise ValueError(f"rng must be a np.random.Generator (e.g. set_seed(0)); got {type(rng).__name__}")
+    rng = check_rng("rng", rng)
     q, r = np.linalg.qr(rng.standard_normal((H, H)))  # (H, H), (H, H)
     return q * np.sign(np.diag(r))  # sign fix makes the distribution uniform (Haar)
 
@@ -56,13 +49,13 @@ def random_orthogonal(H, rng):
 def matrix_with_singular_values(s, rng):
     """W = U diag(s) V.T with independent random orthogonal U and V: singular values exactly s.
 
-    Inputs: s (H,) non-negative singular values; rng (np.random.Generator).
+    Inputs: s (H,) non-negative singular values; rng (np.random.Generator, an int seed or None).
     Returns: W (H, H).
     """
     s = check_array("s", s, ("H",))
     if np.any(s < 0):
         raise ValueError(f"s must hold non-negative singular values; got min {s.min():.4g}")
-    H = s.shape[0]
+    H, rng = s.shape[0], check_rng("rng", rng)  # one generator for both draws, also from an int seed
     U, V = random_orthogonal(H, rng), random_orthogonal(H, rng)
     return (U * s) @ V.T  # (H, H): U diag(s) V.T
 
@@ -74,7 +67,8 @@ def non_normal_matrix(H, sigma_max, rho, rng):
     orthogonal Q: W = Q B Q.T. A block has det = rho**2 = s1 * s2 and s1 - s2 = alpha, so
     alpha = sigma_max - rho**2 / sigma_max gives s1 = sigma_max exactly.
 
-    Inputs: H (even int), sigma_max (> 0), rho (with |rho| <= sigma_max), rng.
+    Inputs: H (even int), sigma_max (> 0), rho (with |rho| <= sigma_max), rng (np.random.Generator,
+    an int seed or None).
     Returns: W (H, H).
     """
     H = check_positive_int("H", H)
@@ -97,7 +91,7 @@ def recurrent_forward(x, h0, W_xh, W_hh, b_h, nonlinearity="tanh"):
     Inputs: x (N, T, D), h0 (N, H), W_xh (H, D), W_hh (H, H), b_h (H,), nonlinearity "tanh" | "linear".
     Returns: h (N, T, H), the states h_1 .. h_T.
     """
-    _check_choice("nonlinearity", nonlinearity, NONLINEARITIES)
+    check_choice("nonlinearity", nonlinearity, NONLINEARITIES)
     if nonlinearity == "tanh":
         return rnn_forward(x, h0, W_xh, W_hh, b_h)[0]
     dims = {}
@@ -124,7 +118,7 @@ def step_jacobians(h, W_hh, nonlinearity="tanh"):
     dims = {}
     h = check_array("h", h, ("N", "T", "H"), dims)
     W_hh = check_array("W_hh", W_hh, ("H", "H"), dims)
-    _check_choice("nonlinearity", nonlinearity, NONLINEARITIES)
+    check_choice("nonlinearity", nonlinearity, NONLINEARITIES)
     if nonlinearity == "linear":
         return np.broadcast_to(W_hh, h.shape + (h.shape[2],)).copy()  # (N, T, H, H)
     return (1.0 - h**2)[..., :, None] * W_hh  # (N, T, H, H): scales row i by 1 - h_t[i]**2
@@ -175,7 +169,7 @@ def gradient_norm_curve(sigma_max, nonlinearity="tanh", structure="normal", H=32
     h0 = 0, b_h = 0; everything drawn from np.random.default_rng(seed).
     Returns: norms (N, T + 1).
     """
-    _check_choice("structure", structure, STRUCTURES)
+    check_choice("structure", structure, STRUCTURES)
     if isinstance(sigma_max, bool) or not isinstance(sigma_max, (int, float, np.floating)) or not 0 < sigma_max < np.inf:
         raise ValueError(f"sigma_max must be a positive finite number; got {sigma_max!r}")
     rng = np.random.default_rng(seed)

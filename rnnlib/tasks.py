@@ -13,8 +13,10 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._validate import check_positive_int
-from .progress import progress
+from ._validate import check_number, check_positive_int, check_rng
+from .progress import progress as progress_bar
+from .seed import torch_seed
+from .threads import torch_threads
 
 __all__ = [
     "MemoryTask",
@@ -24,6 +26,7 @@ __all__ = [
     "GapSweep",
     "sweep_gaps",
     "TrainResult",
+    "ClassifierRecord",
     "train_sequence_classifier",
 ]
 
@@ -55,7 +58,7 @@ class MemoryTask(NamedTuple):
 def memory_task_batch(task, N, rng):
     """Sample N sequences of the memory task.
 
-    Inputs: task (MemoryTask), N (batch size), rng (np.random.Generator).
+    Inputs: task (MemoryTask), N (batch size), rng (np.random.Generator, an int seed or None).
     Returns:
     - idx: (N, T) int64 token ids, T = task.gap + 2.
     - y: (N,) int64 targets, the first token of each sequence.
@@ -67,8 +70,7 @@ def memory_task_batch(task, N, rng):
     check_positive_int("task.n_symbols", task.n_symbols)
     check_positive_int("task.n_distractors", task.n_distractors)
     N = check_positive_int("N", N)
-    if not isinstance(rng, np.random.Generator):
-        raise ValueError(f"rng must be a np.random.Generator; got {type(rng).__name__}")
+    rng = check_rng("rng", rng)
     y = rng.integers(0, task.n_symbols, N)  # (N,)
     distractors = rng.integers(task.n_symbols, task.n_symbols + task.n_distractors, (N, task.gap))  # (N, L)
     cue = np.full((N, 1), task.vocab_size - 1)  # (N, 1)
@@ -146,38 +148,49 @@ class TrainResult(NamedTuple):
     first_state_grad_norms: np.ndarray = None  # (steps,) ||dL/dh_1|| per step (LSTM: h_1 and c_1 together)
 
 
-def train_sequence_classifier(rnn_class, task, hidden_size=32, steps=200, batch_size=32, lr=1e-2,
-                              seed=0, max_norm=1.0, eval_size=1000, eval_seed=12345):
+class ClassifierRecord(NamedTuple):
+    """What train_sequence_classifier hands its callback after each step."""
+
+    step: int  # 0 .. steps-1
+    loss: float  # training loss of this step's batch (nats)
+    grad_norm: float  # global gradient norm, before clipping
+    first_state_grad_norm: float  # ||dL/dh_1|| (LSTM: h_1 and c_1 together)
+
+
+def train_sequence_classifier(rnn_class, task, *, steps=200, lr=1e-2, batch_size=32, hidden_size=32, rng=0,
+                              max_norm=1.0, eval_size=1000, eval_seed=12345, progress=True, callback=None):
     """Train sequence_classifier(rnn_class, ...) on `task` with Adam for a fixed number of steps.
 
-    Deterministic: torch.manual_seed(seed) for the weights, np.random.default_rng(seed) for the
-    training batches, a separate default_rng(eval_seed) for the held-out batch, and one torch
-    thread while training (the previous thread count is restored). Gradients are clipped by global
-    norm at max_norm (None: no clipping).
-    Inputs: rnn_class (torch.nn.RNN / LSTM / GRU), task (MemoryTask), hidden_size, steps,
-    batch_size, lr, seed, max_norm, eval_size, eval_seed.
+    Deterministic for a given rng: torch.manual_seed(rnnlib.seed.torch_seed(rng)) for the weights,
+    check_rng(rng) for the training batches (an int seed gives both from the same number), a separate
+    default_rng(eval_seed) for the held-out batch, and one torch thread while training
+    (`with torch_threads(1)`: the previous count is restored). Gradients are clipped by global norm at
+    max_norm (None: no clipping).
+    Inputs: rnn_class (torch.nn.RNN / LSTM / GRU), task (MemoryTask); keyword-only: steps, lr,
+    batch_size, hidden_size (H), rng (np.random.Generator, an int seed or None), max_norm, eval_size,
+    eval_seed, progress (a progress bar over the steps; off when TQDM_DISABLE is set), callback
+    (called as callback(record) with a ClassifierRecord after every step).
     Every step also records ||dL/dh_1||, the gradient of the loss with respect to the state after the
     first token (the symbol to remember): the signal that must travel back gap + 1 steps.
-    Returns: TrainResult. Raises FloatingPointError naming the step if the loss is not finite.
+    Returns: TrainResult. Raises FloatingPointError naming the step, the loss and lr if the loss is
+    not finite.
     """
     torch = _torch()
     hidden_size = check_positive_int("hidden_size", hidden_size)
     steps = check_positive_int("steps", steps)
     batch_size = check_positive_int("batch_size", batch_size)
-    if isinstance(lr, bool) or not isinstance(lr, (int, float, np.floating)) or not 0 < lr < np.inf:
-        raise ValueError(f"lr must be a positive finite number; got {lr!r}")
-    if max_norm is not None and not (isinstance(max_norm, (int, float)) and max_norm > 0):
-        raise ValueError(f"max_norm must be a positive number or None; got {max_norm!r}")
-    rng = np.random.default_rng(seed)
+    lr = check_number("lr", lr, 0, low_open=True)
+    if max_norm is not None:
+        max_norm = check_number("max_norm", max_norm, 0, low_open=True)
+    seed = torch_seed(rng)  # before check_rng: a Generator gives torch its next number first
+    rng = check_rng("rng", rng)
     memory_task_batch(task, 1, np.random.default_rng(0))  # validates task before any work
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
+    with torch_threads(1):
         torch.manual_seed(seed)
         model = sequence_classifier(rnn_class, task.vocab_size, hidden_size, task.n_classes)
         opt = torch.optim.Adam(model.parameters(), lr=lr)
         losses, norms, first = np.empty(steps), np.empty(steps), np.empty(steps)
-        for step in range(steps):
+        for step in progress_bar(range(steps), desc="training", unit="step", enabled=progress):
             idx, y = memory_task_batch(task, batch_size, rng)
             logits, state = model.forward_keeping_first_state(torch.from_numpy(idx))
             loss = torch.nn.functional.cross_entropy(logits, torch.from_numpy(y))
@@ -196,23 +209,25 @@ def train_sequence_classifier(rnn_class, task, hidden_size=32, steps=200, batch_
                 torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm)
             opt.step()
             losses[step] = loss.item()
+            if callback is not None:
+                callback(ClassifierRecord(step, losses[step], norms[step], first[step]))
         idx, y = memory_task_batch(task, eval_size, np.random.default_rng(eval_seed))
         with torch.no_grad():
             pred = model(torch.from_numpy(idx)).argmax(dim=1).numpy()
-    finally:
-        torch.set_num_threads(threads)
     return TrainResult(model, losses, norms, float(np.mean(pred == y)), task.chance, first)
 
 
-def accuracy_vs_gap(rnn_class, gaps, n_symbols=4, n_distractors=4, **train_kwargs):
-    """Train one fresh model per gap L with train_sequence_classifier; the same seed for each.
+def accuracy_vs_gap(rnn_class, gaps, n_symbols=4, n_distractors=4, *, progress=True, **train_kwargs):
+    """Train one fresh model per gap L with train_sequence_classifier; the same rng (default 0) for each.
 
-    Inputs: rnn_class, gaps (iterable of ints), task sizes, train_kwargs for train_sequence_classifier.
-    Returns: dict gap -> TrainResult, in the order of gaps. Shows a progress bar over the gaps
+    Inputs: rnn_class, gaps (iterable of ints), task sizes, progress, train_kwargs for
+    train_sequence_classifier (steps, lr, batch_size, hidden_size, rng, ...).
+    Returns: dict gap -> TrainResult, in the order of gaps. With progress, a bar over the gaps
     (rnnlib.progress; off when TQDM_DISABLE is set).
     """
-    return {int(L): train_sequence_classifier(rnn_class, MemoryTask(int(L), n_symbols, n_distractors), **train_kwargs)
-            for L in progress(list(gaps), desc="gaps", unit="gap")}
+    return {int(L): train_sequence_classifier(rnn_class, MemoryTask(int(L), n_symbols, n_distractors),
+                                              progress=False, **train_kwargs)
+            for L in progress_bar(list(gaps), desc="gaps", unit="gap", enabled=progress)}
 
 
 class GapSweep(NamedTuple):
@@ -224,24 +239,25 @@ class GapSweep(NamedTuple):
     chance: float
 
 
-def sweep_gaps(rnn_class, gaps, seeds, n_symbols=4, n_distractors=4, **train_kwargs):
-    """Train one model per (gap, seed) with train_sequence_classifier and collect the summaries.
+def sweep_gaps(rnn_class, gaps, seeds, n_symbols=4, n_distractors=4, *, progress=True, **train_kwargs):
+    """Train one model per (gap, seed) with train_sequence_classifier (rng=seed) and collect the summaries.
 
-    Inputs: rnn_class, gaps (iterable of ints), seeds (iterable of ints), task sizes, train_kwargs
-    for train_sequence_classifier (anything but seed).
+    Inputs: rnn_class, gaps (iterable of ints), seeds (iterable of ints), task sizes, progress (a bar
+    over the runs), train_kwargs for train_sequence_classifier (anything but rng).
     Returns: GapSweep with (G, S) arrays, row i for gaps[i], column j for seeds[j]. The gradient
     summary is taken at the start of training, before the model has learned (or failed) anything.
     """
-    if "seed" in train_kwargs:
-        raise ValueError("sweep_gaps takes seeds (a list), not seed; got seed=" + repr(train_kwargs["seed"]))
+    for name in ("rng", "seed"):
+        if name in train_kwargs:
+            raise ValueError(f"sweep_gaps takes seeds (a list), not {name}; got {name}={train_kwargs[name]!r}")
     gaps, seeds = [int(L) for L in gaps], [int(s) for s in seeds]
     if not gaps or not seeds:
         raise ValueError(f"gaps and seeds must be non-empty; got {len(gaps)} gaps and {len(seeds)} seeds")
     acc, loss, first = (np.empty((len(gaps), len(seeds))) for _ in range(3))
     runs = [(i, j) for i in range(len(gaps)) for j in range(len(seeds))]
-    for i, j in progress(runs, desc="runs", unit="run"):
+    for i, j in progress_bar(runs, desc="runs", unit="run", enabled=progress):
         r = train_sequence_classifier(rnn_class, MemoryTask(gaps[i], n_symbols, n_distractors),
-                                      seed=seeds[j], **train_kwargs)
+                                      rng=seeds[j], progress=False, **train_kwargs)
         tenth = max(1, len(r.losses) // 10)
         acc[i, j], loss[i, j] = r.accuracy, r.losses[-tenth:].mean()
         first[i, j] = np.median(r.first_state_grad_norms[:tenth])

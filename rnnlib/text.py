@@ -8,7 +8,7 @@ import numpy as np
 
 from ._validate import check_indices, check_positive_int
 
-__all__ = ["VAL_FRACTION", "Vocabulary", "load_corpus", "load_text", "one_hot", "train_val_split"]
+__all__ = ["VAL_FRACTION", "Vocabulary", "load_corpus", "load_text", "mean_over_streams", "one_hot", "train_val_split"]
 
 
 def one_hot(idx, V, dtype=np.float64):
@@ -123,3 +123,21 @@ def train_val_split(text, val_fraction=VAL_FRACTION):
         raise ValueError(f"text is too short to split: {len(text)} characters leave {n_val} for validation "
                          f"and {len(text) - n_val} for training; each needs at least 2")
     return text[:len(text) - n_val], text[len(text) - n_val:]
+
+
+def mean_over_streams(data, streams, summed_loss):
+    """Mean loss per target of predicting data[1:] from data[:-1], every target scored once.
+
+    The L - 1 targets are read as N = min(streams, L - 1) contiguous streams of S = (L - 1) // N
+    targets; the remainder, fewer than N targets, is read as one more stream starting where the others
+    stopped. summed_loss(segment, N, S) returns the summed loss of N streams of S targets cut from
+    segment (N * S + 1 indices), each carrying its state. The one rule behind both character models'
+    evaluate_nats. Returns: float.
+    """
+    n = len(data) - 1
+    N = min(streams, n)
+    S = n // N
+    total = summed_loss(data[:N * S + 1], N, S)
+    if N * S < n:
+        total += summed_loss(data[N * S:], 1, n - N * S)
+    return total / n

@@ -3,8 +3,9 @@
 The sequence is cut into chunks of k steps. Each chunk starts from the last hidden state of the one
 before (forward information is kept) but its backward pass stops at the chunk's start (the gradient
 that would flow into the previous chunk is dropped). This is what `h = h.detach()` does in torch.
-Also here: how close the truncated gradient is to the full one, what it costs, a short training
-loop, and the plain drawing function behind the truncation widget.
+Also here: how close the truncated gradient is to the full one, what it costs, and the figure of
+both (draw_truncation, behind rnnlib.widgets.truncation_widget). Training the model whose gradients
+these compare is rnnlib.lm_training's.
 """
 from __future__ import annotations
 
@@ -13,10 +14,9 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._validate import check_array, check_number, check_positive_int, check_rng
-from .bptt import (PARAM_NAMES, check_rnn_lm_params, init_rnn_lm, rnn_lm_backward, rnn_lm_forward,
-                   rnn_lm_loss_and_grads)
-from .optim import Adam
+from ._validate import check_array, check_positive_int
+from .bptt import PARAM_NAMES, check_rnn_lm_params, rnn_lm_backward, rnn_lm_forward, rnn_lm_loss_and_grads
+from .plotting import figure_or_new
 
 __all__ = [
     "RECURRENT_NAMES",
@@ -27,8 +27,6 @@ __all__ = [
     "peak_memory",
     "gradient_agreement",
     "truncation_curve",
-    "train_rnn_lm",
-    "train_seeds",
     "draw_truncation",
 ]
 
@@ -154,62 +152,6 @@ def truncation_curve(params, x, targets, h0, ks):
     return TruncationCurve(ks, np.array([p[0] for p in pairs]), np.array([p[1] for p in pairs]))
 
 
-def train_rnn_lm(params, x, targets, steps, lr=0.01, batch_size=8, rng=None):
-    """Train with Adam (rnnlib.optim.Adam) and full BPTT for a fixed number of steps on windows of one
-    long sequence.
-
-    Inputs:
-    - params: dict of parameters (not modified; a trained copy is returned).
-    - x: (1, S, D) one long input sequence; targets: (1, S) its next tokens.
-    - steps: number of updates; lr: Adam step size; batch_size: windows per update.
-    - rng: np.random.Generator, seed or None, choosing window starts (length 32, or S if shorter).
-    Returns: (trained params dict, (steps,) array of losses in nats per token: the mean that is
-    differentiated). Stops with a ValueError naming the step if the loss becomes NaN or infinite.
-    """
-    steps = check_positive_int("steps", steps)
-    batch_size = check_positive_int("batch_size", batch_size)
-    lr = check_number("lr", lr, 0, low_open=True)
-    check_rnn_lm_params(params)
-    rng = check_rng("rng", rng)
-    x = check_array("x", x, (1, "S", "D"))
-    targets = check_array("targets", targets, (1, x.shape[1]), kind="int")
-    window = min(32, x.shape[1])
-    p = {name: np.array(params[name], dtype=np.float64) for name in PARAM_NAMES}
-    opt = Adam(p, lr=lr)
-    losses = np.empty(steps)
-    h0 = np.zeros((batch_size, p["W_hh"].shape[0]))  # (N, H)
-    for i in range(steps):
-        starts = rng.integers(0, x.shape[1] - window + 1, size=batch_size)
-        idx = starts[:, None] + np.arange(window)  # (N, window)
-        loss, grads = rnn_lm_loss_and_grads(p, x[0, idx], targets[0, idx], h0, reduction="mean")
-        if not np.isfinite(loss):
-            raise ValueError(f"training diverged: loss is {loss} at step {i}; lower lr (got {lr})")
-        losses[i] = loss
-        opt.step({name: grads[name] for name in PARAM_NAMES})
-    return p, losses
-
-
-def train_seeds(x, targets, hidden_size, seeds, steps, lr=0.01):
-    """Untrained and trained models for several seeds, to show a training result is not one lucky run.
-
-    Inputs: x (1, S, V) one-hot text and targets (1, S), as train_rnn_lm; hidden_size: H;
-    seeds: (init seed, training seed) pairs; steps, lr: as train_rnn_lm.
-    Returns: list of (untrained params, trained params, (steps,) losses), one per pair.
-    """
-    hidden_size = check_positive_int("hidden_size", hidden_size)
-    x = check_array("x", x, (1, "S", "V"))
-    seeds = [tuple(pair) for pair in seeds]
-    if not seeds or any(len(pair) != 2 for pair in seeds):
-        raise ValueError(f"seeds must be a non-empty list of (init seed, training seed) pairs; got {seeds!r}")
-    runs = []
-    for init_seed, train_seed in seeds:
-        V = x.shape[2]
-        untrained = init_rnn_lm(V, hidden_size, V, np.random.default_rng(init_seed))
-        trained, losses = train_rnn_lm(untrained, x, targets, steps, lr=lr, rng=np.random.default_rng(train_seed))
-        runs.append((untrained, trained, losses))
-    return runs
-
-
 def draw_truncation(k, T, curves, fig=None):
     """Two panels for truncation length k: which (t, s) gradient paths survive, and the similarity curves.
 
@@ -220,10 +162,8 @@ def draw_truncation(k, T, curves, fig=None):
     Returns: the figure. Left: a T x T grid, dark where L_t's gradient reaches step s, light where
     truncation cuts it, blank above the diagonal. Right: cosine against k with a marker at k.
     """
-    import matplotlib.pyplot as plt
-
     mask = truncation_mask(T, k)
-    fig = plt.figure(figsize=(10, 4)) if fig is None else fig
+    fig = figure_or_new(fig, (10, 4))
     fig.clear()
     ax_grid, ax_curve = fig.subplots(1, 2)
     image = np.where(mask, 2.0, np.where(np.tri(T, dtype=bool), 1.0, 0.0))  # 2 kept, 1 cut, 0 none

@@ -20,7 +20,8 @@ def rng():
 
 
 def random_problem(N=2, T=3, D=4, H=5, V=6, seed=0, scale=0.5, gates=1, dtype=np.float64):
-    """A small random problem in the notation of STYLE.md, every array drawn from one seeded generator.
+    """A small random problem in the course's notation (the table in rnnlib/__init__.py's docstring:
+    letters N, T, D, H, V; W_xh, W_hh, b_h, W_hy, b_y), every array drawn from one seeded generator.
 
     Returns a namespace with:
     - x (N, T, D) inputs, h0 (N, H) initial state, dh (N, T, H) an upstream gradient;

@@ -2,12 +2,12 @@
 
 Nobody can test on every laptop, but one machine can make torch, MKL, numpy and OpenBLAS pick the
 kernels another CPU would get. Strict nbval must pass under every profile: stored outputs hold only
-values that every machine computes alike (README, "How the tests work").
+values that every machine computes alike (docs/testing.md).
 
 Usage:
     python tests/cpu_profiles.py                      # every profile: strict nbval over notebooks/
     python tests/cpu_profiles.py --profile generic-x86-64 notebooks/04_vanishing_exploding.ipynb
-    python tests/cpu_profiles.py --exec avx2-laptop -- python -m rnnlib.tasks   # any command
+    python tests/cpu_profiles.py --exec avx2-laptop -- python -m rnnlib.gated.compare --seeds 2 --steps 50 --char-steps 0   # any command
     python tests/cpu_profiles.py --list
 
 Exit status: 0 when every profile passed, 1 otherwise.

@@ -33,8 +33,8 @@ def test_tiny_train_then_evaluate(tmp_path, capsys):
     assert fields["model"] == "showtell" and fields["steps"] == "3" and fields["seed"] == "0"
     assert 1.0 < float(fields["final_loss"]) < 4.0  # 3 steps: near ln(V) = ln(27) = 3.3, far from trained
     assert out[-2].startswith(f"saved {path}")
-    model, meta = load_checkpoint(path)
-    assert meta["steps"] == 3 and meta["kind"] == "showtell"
+    model, vocab, meta = load_checkpoint(path)
+    assert meta["steps"] == 3 and model.kind == "showtell" and len(vocab) == model.config["vocab_size"]
 
     assert main(["evaluate", str(path), "--n", "12"]) == 0
     out = capsys.readouterr().out.strip().splitlines()
@@ -48,7 +48,7 @@ def test_tiny_sweep_prints_median_and_spread(tmp_path, capsys):
     assert main(args) == 0
     assert sorted(str(p.relative_to(tmp_path)) for p in tmp_path.glob("*/*")) == [
         "seed0/caption_attention.pt", "seed1/caption_attention.pt"]
-    assert load_checkpoint(tmp_path / "seed1" / "caption_attention.pt")[1]["seed"] == 1
+    assert load_checkpoint(tmp_path / "seed1" / "caption_attention.pt")[2]["seed"] == 1
     out = capsys.readouterr().out.strip().splitlines()
     assert sum(line.startswith("attention seed ") for line in out) == 4  # 2 seeds x 2 splits
     assert "attention test, 2 seeds, 2 steps: median [min, max]" in out
@@ -72,6 +72,19 @@ def test_bad_input_is_one_line_and_exit_code_2(capsys, argv, message):
     err = capsys.readouterr().err.strip()
     assert err.startswith(f"{PROG}") and message in err
     assert "\n" not in err and "Traceback" not in err
+
+
+def test_evaluate_rejects_a_checkpoint_of_another_family(tmp_path, capsys):
+    import torch
+
+    from rnnlib.checkpoint import write_checkpoint
+
+    other = torch.nn.Linear(2, 2)
+    other.config = {"vocab_size": 2}
+    write_checkpoint(tmp_path / "lstm.pt", other, "charlstm")
+    assert main(["evaluate", str(tmp_path / "lstm.pt"), "--n", "4"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "must hold a model of kind 'showtell' or 'attention'" in err and "'charlstm'" in err
 
 
 def test_python_dash_m_entry_point():
@@ -104,5 +117,6 @@ def test_shipped_checkpoints_match_their_provenance(kind):
     data = path.read_bytes()
     assert hashlib.sha256(data).hexdigest() == digest and len(data) == int(size.replace(",", ""))
     assert len(data) < 2_000_000  # small enough to ship
-    model, meta = load_checkpoint(path)  # torch.load(weights_only=True)
+    model, _, meta = load_checkpoint(path)  # torch.load(weights_only=True)
+    assert model.kind == kind
     assert f"--model {kind} --seed {meta['seed']} --steps {meta['steps']} " in command

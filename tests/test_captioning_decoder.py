@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 import torch
 
-from rnnlib.captioning.decoder import (PARAM_NAMES, caption_backward, caption_forward, caption_initial_state,
-                                    caption_step_fn, init_caption_params, overfit_captions)
+from rnnlib.captioning.decoder import (PARAM_NAMES, CaptionDecoderRecord, CaptionDecoderTrainResult, caption_backward,
+                                    caption_forward, caption_step_fn, init_caption_params, overfit_captions)
 from rnnlib.decoding import greedy_decode
 from rnnlib.gradcheck import gradcheck, rel_error
 
@@ -81,7 +81,7 @@ def test_loss_is_the_mean_over_real_tokens():
 def test_step_function_reproduces_teacher_forcing():
     # Feeding the caption's own words through the step function gives the same loss as caption_forward.
     params, features = problem(4)
-    step, state = caption_step_fn(params), caption_initial_state(params, features)
+    step, state = caption_step_fn(params, features)
     total, count = 0.0, 0
     for t in range(CAPTIONS.shape[1] - 1):
         logits, state = step(CAPTIONS[:, t], state)
@@ -95,7 +95,7 @@ def test_step_function_reproduces_teacher_forcing():
 
 def test_initial_state_is_the_projected_image():
     params, features = problem(5)
-    h0, c0 = caption_initial_state(params, features)
+    _, (h0, c0) = caption_step_fn(params, features)
     np.testing.assert_allclose(h0, features @ params["W_proj"].T + params["b_proj"], rtol=1e-15)
     assert not c0.any() and c0.shape == h0.shape
 
@@ -103,11 +103,14 @@ def test_initial_state_is_the_projected_image():
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_overfit_a_handful_of_captions_then_greedy_decoding_writes_them(seed):
     features = np.random.default_rng(10 + seed).standard_normal((4, 8))
-    result = overfit_captions(features, CAPTIONS, 9, steps=300, lr=0.01, rng=seed)
-    assert result.losses.shape == (300,)
-    assert result.losses[0] > 1.0 and result.losses[-1] < 0.01  # from ~log 9 = 2.2 nats to ~0
-    decoded = greedy_decode(caption_step_fn(result.params), caption_initial_state(result.params, features),
-                            START, 7, end_token=END)
+    records = []
+    result = overfit_captions(features, CAPTIONS, 9, steps=300, lr=0.01, rng=seed, progress=False,
+                              callback=records.append)
+    assert isinstance(result, CaptionDecoderTrainResult) and result.seconds > 0
+    assert result.steps == list(range(1, 301)) and len(result.train_nats) == 300
+    assert records == [CaptionDecoderRecord(s, n) for s, n in zip(result.steps, result.train_nats)]
+    assert result.train_nats[0] > 1.0 and result.train_nats[-1] < 0.01  # from ~log 9 = 2.2 nats to ~0
+    decoded = greedy_decode(*caption_step_fn(result.params, features), START, 7, end_token=END)
     expected = np.where(CAPTIONS[:, 1:] == PAD, END, CAPTIONS[:, 1:])  # greedy pads with <end>
     np.testing.assert_array_equal(decoded, expected)
 
@@ -156,11 +159,18 @@ def test_other_validation():
     with pytest.raises(ValueError, match="cache"):
         caption_backward((1, 2))
     with pytest.raises(ValueError, match="tokens"):
-        caption_step_fn(params)(np.array([9, 0, 0, 0]), caption_initial_state(params, features))
+        step, state = caption_step_fn(params, features)
+        step(np.array([9, 0, 0, 0]), state)
+    with pytest.raises(ValueError, match="features"):
+        caption_step_fn(params, features[:, :5])
     with pytest.raises(ValueError, match="steps"):
         overfit_captions(features, CAPTIONS, 9, steps=0)
     with pytest.raises(ValueError, match="lr"):
         overfit_captions(features, CAPTIONS, 9, lr=-1.0)
+    with pytest.raises(TypeError):
+        overfit_captions(features, CAPTIONS, 9, 300)  # steps and the rest are keyword-only
+    with np.errstate(all="ignore"), pytest.raises(FloatingPointError, match=r"training diverged at step \d+: loss nan; lower lr \(got 1e\+300\)"):
+        overfit_captions(features, CAPTIONS, 9, steps=5, lr=1e300, progress=False)
     with pytest.raises(ValueError, match="hidden_size"):
         init_caption_params(9, 6, 4, 0)
     with pytest.raises(ValueError, match="rng"):

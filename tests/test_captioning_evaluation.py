@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from rnnlib.captioning.analysis import free_running_validity, valid_next
-from rnnlib.captioning.evaluation import attribute_accuracy, evaluate, parse_caption
+from rnnlib.captioning.evaluation import CaptionEvaluation, attribute_accuracy, evaluate, parse_caption
 from rnnlib.captioning.world import captions, make_scene, make_split
 
 ONE = make_scene([("circle", "red", "large", 16, 16)])
@@ -49,8 +49,11 @@ def test_attribute_accuracy_validates():
 
 def test_evaluate_with_the_references_scores_one():
     data = make_split("test", n=30)
-    scores, _ = evaluate(None, data, hypotheses=[refs[-1] for refs in data.references])
-    assert scores["bleu4"] == 1.0 and scores["exact"] == 1.0
+    hyps = [refs[-1] for refs in data.references]
+    result = evaluate(None, data, hypotheses=hyps)
+    assert isinstance(result, CaptionEvaluation) and result.hyps is hyps
+    scores, _ = result  # unpacks as a pair
+    assert scores is result.scores and scores["bleu4"] == 1.0 and scores["exact"] == 1.0
 
 
 def test_valid_next_and_free_running_validity():

@@ -6,9 +6,10 @@ import pytest
 import torch
 
 from rnnlib import gradcheck, one_hot, rnn_forward
-from rnnlib.charlm import (PARAM_NAMES, adagrad_update, charlm_backward, charlm_forward, evaluate, init_params,
-                           loss_report, make_streams)
+from rnnlib.charlm import (PARAM_NAMES, charlm_backward, charlm_forward, evaluate_nats, init_params, loss_report,
+                           make_streams)
 from rnnlib.clipping import clip_by_global_norm
+from rnnlib.optim import adagrad_update
 from rnnlib.torch_bridge import TorchRNNLM
 
 from charlm_helpers import problem
@@ -99,7 +100,7 @@ def test_clip_by_global_norm_on_a_dict_keeps_direction_keys_and_inputs():
         clip_by_global_norm(grads, 0.0)
 
 
-def test_adagrad_update_formula():
+def test_adagrad_update_formula():  # charlm trains with rnnlib.optim's Adagrad; notebook 02 calls adagrad_update
     params, *_ = problem(1, 1, 3, 2)
     grads = {k: np.full_like(v, 2.0) for k, v in params.items()}
     memory = {k: np.full_like(v, 5.0) for k, v in params.items()}
@@ -119,22 +120,42 @@ def test_make_streams_and_its_error():
         make_streams(np.arange(40), 4, 10)
 
 
-@pytest.mark.parametrize("n_streams,chunk", [(1, 1000), (1, 7), (3, 4)])
-def test_evaluate_matches_forward(n_streams, chunk):
+@pytest.mark.parametrize("streams,chunk", [(1, 1000), (1, 7), (3, 4)])
+def test_evaluate_nats_matches_forward(streams, chunk):
     params, *_ = problem(1, 1, 6, 5, seed=2)
     data = np.random.default_rng(3).integers(0, 6, 61)
-    S = 60 // n_streams
-    x = np.stack([data[n * S:n * S + S] for n in range(n_streams)])
-    y = np.stack([data[n * S + 1:n * S + S + 1] for n in range(n_streams)])
-    want, _ = charlm_forward(params, x, y, np.zeros((n_streams, 5)))
-    assert evaluate(params, data, n_streams=n_streams, chunk=chunk) == pytest.approx(want, rel=1e-12)
+    S = 60 // streams
+    x = np.stack([data[n * S:n * S + S] for n in range(streams)])
+    y = np.stack([data[n * S + 1:n * S + S + 1] for n in range(streams)])
+    want, _ = charlm_forward(params, x, y, np.zeros((streams, 5)))
+    assert evaluate_nats(params, data, streams=streams, chunk=chunk) == pytest.approx(want, rel=1e-12)
 
 
-def test_evaluate_rejects_a_zero_chunk_and_biases_start_at_plus_zero():
+@pytest.mark.parametrize("length,streams", [(12, 3), (62, 16), (5, 16)])
+def test_evaluate_nats_scores_every_target_once(length, streams):
+    """length - 1 targets: `streams` streams of S, the remainder read as one more stream from where they stopped."""
+    params, *_ = problem(1, 1, 6, 5, seed=5)
+    data = np.random.default_rng(6).integers(0, 6, length)
+    n = length - 1
+    N = min(streams, n)
+    S = n // N
+    parts = [data[i * S:i * S + S + 1] for i in range(N)] + ([data[N * S:]] if N * S < n else [])
+    total = sum(charlm_forward(params, p[None, :-1], p[None, 1:], np.zeros((1, 5)))[0] * (len(p) - 1) for p in parts)
+    assert sum(len(p) - 1 for p in parts) == n
+    assert evaluate_nats(params, data, streams=streams, chunk=4) == pytest.approx(total / n, rel=1e-12)
+
+
+def test_evaluate_nats_rejects_bad_arguments_and_biases_start_at_plus_zero():
     params = init_params(5, 4)
     assert all(np.signbit(params[k]).sum() == 0 for k in ("b_h", "b_y"))
     with pytest.raises(ValueError, match="chunk must be a positive integer"):
-        evaluate(params, np.arange(50) % 5, chunk=0)
+        evaluate_nats(params, np.arange(50) % 5, chunk=0)
+    with pytest.raises(ValueError, match="streams must be a positive integer"):
+        evaluate_nats(params, np.arange(50) % 5, streams=0)
+    with pytest.raises(ValueError, match="at least 2"):
+        evaluate_nats(params, np.array([1]))
+    with pytest.raises(ValueError, match=r"data must hold indices in \[0, 5\)"):
+        evaluate_nats(params, np.array([0, 7]))
 
 
 def test_hidden_states_are_the_tanh_rnn_over_embedded_characters():

@@ -24,4 +24,16 @@ def test_a_seconds_budget_always_trains_at_least_one_step():
                        rng=np.random.default_rng(0))
     assert res.chars >= 2 * 5 and len(res.val_nats) == len(res.train_nats) == len(res.steps) >= 1
     run = loop_train(data, 7, hidden_size=4, seq_length=5, seconds=1e-12, rng=np.random.default_rng(0))
-    assert run.chars >= 5 and len(run.losses) >= 1
+    assert run.chars >= 5 and len(run.train_nats) == len(run.steps) >= 1
+
+
+def test_benchmark_command_line_rejects_bad_numbers_with_exit_code_2(capsys):
+    from rnnlib.charlm.benchmark import main
+
+    for args, message in ((["--seconds", "0"], "argument --seconds: must be a positive number; got '0'"),
+                          (["--hidden", "-3"], "argument --hidden: must be a positive integer; got '-3'"),
+                          (["--seed", "-1"], "argument --seed: must be a non-negative integer; got '-1'"),
+                          (["--text", "/nonexistent/x.txt"], "python -m rnnlib.charlm.benchmark: error:")):
+        assert main(args) == 2
+        err = capsys.readouterr().err.strip()
+        assert message in err and "\n" not in err and "Traceback" not in err

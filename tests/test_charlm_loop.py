@@ -39,9 +39,15 @@ def test_bug_switches_break_what_they_should():
 
 def test_loop_train_update_bug_diverges_and_correct_one_learns():
     data = np.tile(np.array([0, 1, 2, 2, 3]), 3)
-    good = loop_train(data, 4, hidden_size=3, seq_length=4, steps=100, rng=np.random.default_rng(0))
-    assert good.losses[-1] < 0.1 < good.losses[0]
-    with pytest.raises(FloatingPointError, match="training diverged at step"):
+    records = []
+    good = loop_train(data, 4, hidden_size=3, seq_length=4, steps=100, rng=np.random.default_rng(0),
+                      callback=records.append)
+    assert good.train_nats[-1] < 0.1 < good.train_nats[0]
+    assert good.steps == list(range(1, 101)) == [r.step for r in records] and len(good.train_nats) == 100
+    assert [r.train_nats for r in records] == good.train_nats
+    again = loop_train(data, 4, hidden_size=3, seq_length=4, steps=100, rng=0, progress=False)  # an int seed
+    assert again.train_nats == good.train_nats
+    with pytest.raises(FloatingPointError, match=r"training diverged at step \d+ .*lr 0.1"):
         loop_train(data, 4, hidden_size=3, seq_length=4, steps=300, bugs={"update_param"}, rng=np.random.default_rng(0))
 
 

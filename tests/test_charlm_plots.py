@@ -69,3 +69,21 @@ def test_char_steps_figure_shows_the_forward_numbers():
     assert [line.get_linestyle() for line in fig.axes[0].lines].count(":") == 2
     plt.close(fig)
     assert (char_label(" "), char_label("\n"), char_label("a")) == ("\u2423", "\\n", "a")
+
+
+def test_draw_functions_draw_into_a_given_figure_and_return_it():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from rnnlib.charlm.plots import draw_char_steps, draw_loss_curves, draw_temperatures
+
+    vocab = Vocabulary(order="helo")
+    params, *_ = problem(1, 1, 4, 3)
+    for draw, panels in ((lambda fig: draw_char_steps(params, vocab, "hell", "ello", fig=fig), 5),
+                         (lambda fig: draw_loss_curves([1, 2], [1.0, 0.5], [1.1, 0.7], fig=fig), 1),
+                         (lambda fig: draw_temperatures(params, vocab, "h", temperatures=(0.5, 2.0), fig=fig), 2)):
+        fig = plt.figure()
+        assert draw(fig) is fig and len(fig.axes) == panels
+        plt.close(fig)

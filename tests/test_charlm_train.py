@@ -17,17 +17,34 @@ def test_training_learns_a_repeating_text_and_is_reproducible():
 
 
 def test_train_and_validation_are_scored_the_same_way():
-    from rnnlib.charlm import evaluate
+    from rnnlib.charlm import CharLMRecord, evaluate_nats
 
     rng = np.random.default_rng(1)
     data = rng.integers(0, 6, 700)
-    seen = []
+    seen, records = [], []
+
+    def callback(record):
+        records.append(record)
+        seen.append((evaluate_nats(record.params, data[:100]), evaluate_nats(record.params, data[600:])))
+
     res = train_charlm(data[:600], data[600:], 6, hidden_size=8, seq_length=5, batch_size=3, steps=40, eval_every=20,
-                       rng=np.random.default_rng(0), dtype=np.float64,
-                       callback=lambda step, p: seen.append((evaluate(p, data[:100]), evaluate(p, data[600:]))))
+                       rng=np.random.default_rng(0), dtype=np.float64, callback=callback)
     assert res.steps == [20, 40] and len(res.running_nats) == 2
     assert list(zip(res.train_nats, res.val_nats)) == seen  # the first len(val) training characters
-    assert res.train_nats[-1] == evaluate(res.params, data[:100])
+    assert res.train_nats[-1] == evaluate_nats(res.params, data[:100])
+    assert all(isinstance(r, CharLMRecord) for r in records) and [r.step for r in records] == res.steps
+    assert [(r.train_nats, r.val_nats, r.running_nats) for r in records] == list(
+        zip(res.train_nats, res.val_nats, res.running_nats))
+
+
+def test_rng_takes_a_seed_or_a_generator_and_progress_is_a_switch():
+    data = np.tile(np.array([0, 1, 2, 2, 3]), 60)
+    args = dict(hidden_size=6, seq_length=5, batch_size=2, steps=4, eval_every=2, dtype=np.float64)
+    by_int = train_charlm(data[:250], data[250:], 4, rng=3, progress=False, **args)
+    by_gen = train_charlm(data[:250], data[250:], 4, rng=np.random.default_rng(3), progress=True, **args)
+    assert by_int.val_nats == by_gen.val_nats and len(by_int.steps) == len(by_int.train_nats) == 2
+    with pytest.raises(ValueError, match="rng must be a np.random.Generator"):
+        train_charlm(data[:250], data[250:], 4, rng=-1, **args)
 
 
 def test_training_errors():
@@ -48,8 +65,8 @@ def test_training_errors():
     ("batch_size", 0, "batch_size must be a positive integer"),
     ("seq_length", -1, "seq_length must be a positive integer"),
     ("hidden_size", 0, "hidden_size must be a positive integer"),
-    ("lr", -1.0, "lr must be a positive finite number"),
-    ("max_norm", float("nan"), "max_norm must be a positive finite number"),
+    ("lr", -1.0, r"lr must be a number in \(0, inf\); got -1.0"),
+    ("max_norm", float("nan"), r"max_norm must be a finite number in \(0, inf\); got nan"),
 ])
 def test_train_charlm_names_the_bad_argument(name, value, message):
     data = np.arange(200) % 5
@@ -60,8 +77,9 @@ def test_train_charlm_names_the_bad_argument(name, value, message):
 def test_the_loop_is_min_char_rnn_adagrad_bit_for_bit():
     """train_charlm steps with rnnlib.optim.Adagrad(eps_inside=True); a hand loop with adagrad_update
     (memory += g^2; p -= lr g / sqrt(memory + 1e-8)) on the same chunks gives identical float32 weights."""
-    from rnnlib.charlm import PARAM_NAMES, adagrad_update, charlm_backward, charlm_forward, make_streams
+    from rnnlib.charlm import PARAM_NAMES, charlm_backward, charlm_forward, make_streams
     from rnnlib.clipping import clip_by_global_norm
+    from rnnlib.optim import adagrad_update
 
     data = np.random.default_rng(2).integers(0, 5, 400)
     start = init_params(5, 6, np.random.default_rng(0), np.float32)

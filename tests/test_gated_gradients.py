@@ -54,6 +54,14 @@ def test_decay_per_step_recovers_a_geometric_rate():
     assert decay_per_step(g) == pytest.approx(np.log10(0.5), rel=1e-12)
 
 
+def test_torch_like_init_takes_what_check_rng_takes():
+    by_seed = torch_like_init("gru", 3, 4, 7)
+    by_generator = torch_like_init("gru", 3, 4, np.random.default_rng(7))
+    for name, value in by_generator.items():
+        np.testing.assert_array_equal(by_seed[name], value)
+    assert torch_like_init("lstm", 3, 4, None)["W_xh"].shape == (16, 3)
+
+
 def test_bad_arguments():
     rng = np.random.default_rng(0)
     with pytest.raises(ValueError, match="kind must be one of"):
@@ -62,8 +70,8 @@ def test_bad_arguments():
         torch_like_init("gru", 3, 4, rng, forget_bias=1.0)
     with pytest.raises(ValueError, match="remember_bias applies to gated cells"):
         torch_like_init("rnn", 3, 4, rng, remember_bias=1.0)
-    with pytest.raises(ValueError, match="rng must be a np.random.Generator"):
-        torch_like_init("rnn", 3, 4, 0)
+    with pytest.raises(ValueError, match="rng must be a np.random.Generator, a seed"):
+        torch_like_init("rnn", 3, 4, "0")
     with pytest.raises(ValueError, match="cache must be the LSTMCache"):
         forget_path_gain((1, 2))
     with pytest.raises(ValueError, match="g must be a 1-D array of positive values"):

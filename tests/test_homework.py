@@ -99,6 +99,25 @@ def test_cli_help_names_both_commands():
     assert result.returncode == 0 and "release" in result.stdout and "grade" in result.stdout
 
 
+@pytest.mark.parametrize("argv, message", [
+    (["grade", "99", "subs"], "argument notebook: invalid choice: '99'"),
+    (["grade", "03", "subs", "--timeout", "-1"], "argument --timeout: must be a positive number; got '-1'"),
+    (["grade", "03", "no/such/folder", "--out", "{tmp}/grades.csv"], "submissions must be a folder"),
+    (["--bad"], "the following arguments are required: command"),
+])
+def test_cli_bad_input_exits_2_with_one_line(capsys, tmp_path, argv, message):
+    from rnnlib.homework.__main__ import main
+
+    assert main([a.format(tmp=tmp_path) for a in argv]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("python -m rnnlib.homework: error: ") and err.count("\n") == 1 and message in err
+
+
+def test_python_m_returns_the_exit_code():
+    result = subprocess.run([sys.executable, "-m", "rnnlib.homework", "grade", "99", "x"], capture_output=True, text=True)
+    assert result.returncode == 2 and result.stderr.count("\n") == 1
+
+
 def loop_on_my_step(dh, cache):
     """A student's BPTT loop built on their own my_rnn_step_backward (looked up when called)."""
     caches, carry = step_caches(cache), np.zeros_like(dh[:, 0])

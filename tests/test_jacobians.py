@@ -207,8 +207,11 @@ def test_bad_inputs_name_the_argument():
         non_normal_matrix(4, 1.0, 1.5, rng)
     with pytest.raises(ValueError, match="s must hold non-negative"):
         matrix_with_singular_values(np.array([1.0, -1.0]), rng)
-    with pytest.raises(ValueError, match="rng must be a np.random.Generator"):
-        random_orthogonal(3, 0)
+    with pytest.raises(ValueError, match="rng must be a np.random.Generator, a seed"):
+        random_orthogonal(3, "0")
+    np.testing.assert_array_equal(random_orthogonal(3, 5), random_orthogonal(3, np.random.default_rng(5)))
+    s = np.array([2.0, 1.0, 0.5])  # an int seed gives one generator for both U and V, as a Generator does
+    np.testing.assert_array_equal(matrix_with_singular_values(s, 5), matrix_with_singular_values(s, np.random.default_rng(5)))
     with pytest.raises(ValueError, match="norms must be positive"):
         fit_log_slope(np.array([1.0, 0.0, 1.0]))
     with pytest.raises(ValueError, match=r"x must have shape \(N, T, D\)"):

@@ -91,7 +91,7 @@ def test_every_notebook_imports_rnnlib():
         assert re.search(r"^\s*(from rnnlib|import rnnlib)", source, re.M), path.name
 
 
-# --- emulated CPU profiles and CI (README, "How the tests work") -------------------------------------
+# --- emulated CPU profiles and CI (docs/testing.md) -------------------------------------
 def run_profiles(*args):
     return subprocess.run([sys.executable, str(ROOT / "tests" / "cpu_profiles.py"), *args], cwd=ROOT,
                           capture_output=True, text=True, timeout=300)

@@ -42,7 +42,8 @@ def test_step_fn_is_the_model_one_character_at_a_time():
     """charlm_step_fn scores B rows at once exactly as charlm_forward scores each row's sequence."""
     params, *_ = problem(1, 1, 5, 4, seed=6)
     seqs = np.array([[0, 3, 1], [2, 2, 4]])  # (B=2, T=3)
-    step, state = charlm_step_fn(params), (np.zeros((2, 4)),)
+    step, state = charlm_step_fn(params, batch_size=2)
+    assert len(state) == 1 and np.array_equal(state[0], np.zeros((2, 4)))  # the initial state: h = 0
     for t in range(3):
         logits, state = step(seqs[:, t], state)
         for b in range(2):
@@ -57,10 +58,10 @@ def test_sample_is_rnnlib_decoding_on_the_step_fn():
     vocab = Vocabulary(order="helo")
     params, *_ = problem(1, 1, 4, 3, seed=7)
     text = sample(params, vocab, 30, "hel", temperature=0.7, rng=3)
-    state = (np.zeros((1, 3)),)
+    step, state = charlm_step_fn(params)
     for c in vocab.encode("he"):  # the seed but its last character
-        _, state = charlm_step_fn(params)(np.array([c]), state)
-    out = sample_decode(charlm_step_fn(params), state, vocab.index["l"], 30, temperature=0.7, rng=3)
+        _, state = step(np.array([c]), state)
+    out = sample_decode(step, state, vocab.index["l"], 30, temperature=0.7, rng=3)
     assert text == vocab.decode(out[0])
 
 
@@ -74,7 +75,7 @@ def test_sample_errors():
         sample(params, vocab, 5, "hzx")
     with pytest.raises(ValueError, match="seed_text must be a non-empty string"):
         sample(params, vocab, 5, "")
-    with pytest.raises(ValueError, match="n must be a non-negative integer"):
+    with pytest.raises(ValueError, match="n must be an integer >= 0"):
         sample(params, vocab, -1, "h")
     with pytest.raises(ValueError, match="vocab must have V = 4 symbols"):
         sample(params, Vocabulary("abc"), 5, "a")
@@ -102,3 +103,11 @@ def test_sample_statistics_follow_the_probabilities():
         draws = [sample(params, vocab, 1, "hel", temperature, rng=rng) for _ in range(2000)]
         freq = np.array([draws.count(c) for c in "helo"]) / len(draws)
         np.testing.assert_allclose(freq, p, atol=0.035)  # 3 standard errors at p = 1/2
+
+
+def test_sample_defaults_are_seeded_and_start_after_a_newline():
+    """sample(params, vocab, n, seed_text="\\n", temperature=1.0, greedy=False, rng=0): the same defaults as charlstm's."""
+    vocab = Vocabulary(order="helo\n")
+    params, *_ = problem(1, 1, 5, 3, seed=12)
+    assert sample(params, vocab, 40) == sample(params, vocab, 40, "\n", 1.0, False, rng=0)
+    assert sample(params, vocab, 40) == sample(params, vocab, 40, rng=np.random.default_rng(0))

@@ -2,8 +2,8 @@ import numpy as np
 import pytest
 import torch
 
-from rnnlib.tasks import (MemoryTask, accuracy_vs_gap, memory_task_batch, sequence_classifier, sweep_gaps,
-                          train_sequence_classifier)
+from rnnlib.tasks import (ClassifierRecord, MemoryTask, accuracy_vs_gap, memory_task_batch, sequence_classifier,
+                          sweep_gaps, train_sequence_classifier)
 
 
 @pytest.mark.parametrize("gap, N, K, M", [(0, 3, 4, 4), (5, 7, 2, 3), (12, 1, 6, 1)])
@@ -22,7 +22,10 @@ def test_memory_task_batch_layout(gap, N, K, M):
 def test_memory_task_batch_is_reproducible_and_covers_all_symbols():
     a = memory_task_batch(MemoryTask(3), 500, np.random.default_rng(4))
     b = memory_task_batch(MemoryTask(3), 500, np.random.default_rng(4))
+    c = memory_task_batch(MemoryTask(3), 500, 4)  # an int seed, as check_rng accepts
     np.testing.assert_array_equal(a[0], b[0])
+    np.testing.assert_array_equal(a[0], c[0])
+    assert memory_task_batch(MemoryTask(3), 2, None)[0].shape == (2, 5)
     assert set(np.unique(a[1])) == {0, 1, 2, 3}
 
 
@@ -36,15 +39,34 @@ def test_classifier_works_for_every_recurrent_class(rnn_class):
 
 def test_training_is_deterministic_and_restores_threads():
     threads = torch.get_num_threads()
-    kwargs = dict(hidden_size=8, steps=15, batch_size=8, lr=1e-2, seed=3, eval_size=50)
+    kwargs = dict(hidden_size=8, steps=15, batch_size=8, lr=1e-2, rng=3, eval_size=50)
     a = train_sequence_classifier(torch.nn.RNN, MemoryTask(2), **kwargs)
     b = train_sequence_classifier(torch.nn.RNN, MemoryTask(2), **kwargs)
     np.testing.assert_array_equal(a.losses, b.losses)
     np.testing.assert_array_equal(a.grad_norms, b.grad_norms)
     assert a.accuracy == b.accuracy and a.losses.shape == (15,)
     assert torch.get_num_threads() == threads
-    c = train_sequence_classifier(torch.nn.RNN, MemoryTask(2), **{**kwargs, "seed": 4})
+    c = train_sequence_classifier(torch.nn.RNN, MemoryTask(2), **{**kwargs, "rng": 4})
     assert not np.array_equal(a.losses, c.losses)
+
+
+def test_rng_takes_a_generator_and_the_callback_sees_every_step_on_one_thread():
+    threads = torch.get_num_threads()
+    records, during = [], []
+
+    def callback(record):
+        records.append(record)
+        during.append(torch.get_num_threads())
+
+    kwargs = dict(hidden_size=4, steps=5, batch_size=4, eval_size=10)
+    r = train_sequence_classifier(torch.nn.RNN, MemoryTask(2), rng=np.random.default_rng(5), callback=callback,
+                                  progress=False, **kwargs)
+    again = train_sequence_classifier(torch.nn.RNN, MemoryTask(2), rng=np.random.default_rng(5), **kwargs)
+    np.testing.assert_array_equal(r.losses, again.losses)  # a Generator in the same state: the same run
+    assert all(isinstance(rec, ClassifierRecord) for rec in records)
+    assert [rec.step for rec in records] == list(range(5)) and [rec.loss for rec in records] == list(r.losses)
+    assert [rec.first_state_grad_norm for rec in records] == list(r.first_state_grad_norms)
+    assert during == [1] * 5 and torch.get_num_threads() == threads  # torch_threads(1), then restored
 
 
 def test_short_gap_is_learned_with_every_recurrent_class():
@@ -68,8 +90,10 @@ def test_nan_loss_stops_with_a_clear_message():
             out, h = super().forward(x, hx)
             return out * float("nan"), h
 
-    with pytest.raises(FloatingPointError, match="loss became nan at step 0"):
+    threads = torch.get_num_threads()
+    with pytest.raises(FloatingPointError, match=r"loss became nan at step 0 \(lr=0.01"):
         train_sequence_classifier(BrokenRNN, MemoryTask(2), hidden_size=4, steps=5)
+    assert torch.get_num_threads() == threads  # restored when training stops with an error too
 
 
 def test_bad_inputs_name_the_argument():
@@ -80,13 +104,15 @@ def test_bad_inputs_name_the_argument():
         memory_task_batch(MemoryTask(-1), 3, rng)
     with pytest.raises(ValueError, match="N must be a positive integer"):
         memory_task_batch(MemoryTask(2), 0, rng)
-    with pytest.raises(ValueError, match="rng must be a np.random.Generator"):
-        memory_task_batch(MemoryTask(2), 3, 0)
-    with pytest.raises(ValueError, match="lr must be a positive finite number"):
+    with pytest.raises(ValueError, match="rng must be a np.random.Generator, a seed"):
+        memory_task_batch(MemoryTask(2), 3, "0")
+    with pytest.raises(ValueError, match="^rng must be"):
+        train_sequence_classifier(torch.nn.RNN, MemoryTask(2), rng=-1)
+    with pytest.raises(ValueError, match=r"^lr must be a number in \(0, inf\)"):
         train_sequence_classifier(torch.nn.RNN, MemoryTask(2), lr=0)
     with pytest.raises(ValueError, match="steps must be a positive integer"):
         train_sequence_classifier(torch.nn.RNN, MemoryTask(2), steps=0)
-    with pytest.raises(ValueError, match="max_norm must be a positive number or None"):
+    with pytest.raises(ValueError, match="^max_norm must be a number in"):
         train_sequence_classifier(torch.nn.RNN, MemoryTask(2), max_norm=-1.0)
 
 
@@ -125,11 +151,13 @@ def test_sweep_gaps_collects_one_run_per_gap_and_seed_and_shows_the_vanishing_si
     kwargs = dict(hidden_size=16, steps=3, batch_size=16, eval_size=40)
     sweep = sweep_gaps(torch.nn.RNN, [1, 25], [0, 1], **kwargs)
     assert sweep.accuracy.shape == sweep.first_state_grad.shape == sweep.final_loss.shape == (2, 2)
-    single = train_sequence_classifier(torch.nn.RNN, MemoryTask(25), seed=1, **kwargs)
+    single = train_sequence_classifier(torch.nn.RNN, MemoryTask(25), rng=1, **kwargs)
     assert sweep.accuracy[1, 1] == single.accuracy and sweep.final_loss[1, 1] == single.losses[-1]
     assert sweep.first_state_grad[1, 1] == np.median(single.first_state_grad_norms[:1])
     # 24 more Jacobians with sigma_max ~ 0.6 (torch's init) and tanh: orders of magnitude smaller
     assert np.all(sweep.first_state_grad[1] < 1e-3 * sweep.first_state_grad[0])
+    with pytest.raises(ValueError, match="sweep_gaps takes seeds"):
+        sweep_gaps(torch.nn.RNN, [1], [0], rng=3)
     with pytest.raises(ValueError, match="sweep_gaps takes seeds"):
         sweep_gaps(torch.nn.RNN, [1], [0], seed=3)
     with pytest.raises(ValueError, match="gaps and seeds must be non-empty"):

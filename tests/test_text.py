@@ -123,3 +123,18 @@ def test_load_text_errors(tmp_path):
         load_text(tmp_path / "one.txt")
     (tmp_path / "ok.txt").write_text("héllo", encoding="utf-8")
     assert load_text(tmp_path / "ok.txt") == "héllo"
+
+
+def test_mean_over_streams_scores_every_target_once():
+    from rnnlib.text import mean_over_streams
+
+    data = np.arange(12)  # 11 targets: 3 streams of 3, then a remainder stream of 2
+    seen = []
+
+    def summed_loss(segment, N, S):
+        for i in range(N):
+            seen.extend(segment[i * S + 1: i * S + S + 1])  # the targets of stream i
+        return float(N * S)  # a loss of 1 per target
+
+    assert mean_over_streams(data, 3, summed_loss) == 1.0
+    assert sorted(seen) == list(range(1, 12))

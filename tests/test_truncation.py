@@ -11,13 +11,12 @@ from matplotlib.figure import Figure  # noqa: E402
 
 from rnnlib import truncation  # noqa: E402
 from rnnlib.bptt import PARAM_NAMES, init_rnn_lm, rnn_lm_forward, rnn_lm_loss_and_grads, unrolled_contributions  # noqa: E402
+from rnnlib.lm_training import LMRecord, train_rnn_lm, train_seeds  # noqa: E402
 from rnnlib.truncation import (  # noqa: E402
     peak_memory,
-    train_seeds,
     TruncationCurve,
     draw_truncation,
     gradient_agreement,
-    train_rnn_lm,
     truncated_bptt,
     truncation_curve,
     truncation_mask,
@@ -122,17 +121,33 @@ def test_train_rnn_lm_learns_and_copies():
     x, targets = np.eye(3)[text[:-1]][None], text[1:][None]
     params = init_rnn_lm(3, 8, 3, np.random.default_rng(0))
     before = {k: v.copy() for k, v in params.items()}
-    trained, losses = train_rnn_lm(params, x, targets, steps=60, lr=0.05, batch_size=4, rng=np.random.default_rng(1))
+    records = []
+    trained, losses = train_rnn_lm(params, x, targets, steps=60, lr=0.05, batch_size=4, rng=np.random.default_rng(1),
+                                   callback=records.append)
     assert losses.shape == (60,) and losses[-1] < 0.1 * losses[0]  # a period-3 pattern is easy
+    assert records == [LMRecord(i, loss) for i, loss in enumerate(losses)]
+    again, _ = train_rnn_lm(params, x, targets, steps=60, lr=0.05, batch_size=4, rng=1, progress=False)
     for name in PARAM_NAMES:
         np.testing.assert_array_equal(params[name], before[name])
-    with pytest.raises(ValueError, match="training diverged: loss is nan at step 0"):
+        np.testing.assert_array_equal(again[name], trained[name])  # rng=1 is default_rng(1)
+    with pytest.raises(FloatingPointError, match=r"training diverged: loss is nan at step 0; lower lr \(got 0.01\)"):
         train_rnn_lm({**params, "W_hy": np.full((3, 8), np.nan)}, x, targets, steps=2, rng=np.random.default_rng(0))
 
 
 def fake_curves():
     ks = np.arange(1, 9)
     return {"a": TruncationCurve(ks, 1 - 0.5 / ks, np.ones(8)), "b": TruncationCurve(ks, 1 - 1 / ks, np.ones(8))}
+
+
+def test_draw_truncation_makes_its_own_figure_when_given_none():
+    import matplotlib.pyplot as plt
+
+    fig = draw_truncation(3, 8, fake_curves())
+    try:
+        assert isinstance(fig, Figure) and len(fig.axes) == 2
+        assert tuple(fig.get_size_inches()) == (10, 4)
+    finally:
+        plt.close(fig)
 
 
 def test_draw_truncation_panels():
@@ -209,14 +224,14 @@ def test_peak_memory_grows_with_the_chunk_and_counts_at_least_the_activations():
 def test_train_seeds_one_run_per_pair_reproducible():
     text = np.array([0, 1, 2] * 6)
     x, targets = np.eye(3)[text[:-1]][None], text[1:][None]
-    runs = train_seeds(x, targets, 6, [(0, 1), (2, 3)], steps=5)
-    again = train_seeds(x, targets, 6, [(2, 3)], steps=5)
+    runs = train_seeds(x, targets, hidden_size=6, seeds=[(0, 1), (2, 3)], steps=5)
+    again = train_seeds(x, targets, hidden_size=6, seeds=[(2, 3)], steps=5, progress=False)
     assert len(runs) == 2 and all(losses.shape == (5,) for _, _, losses in runs)
     assert not np.array_equal(runs[0][0]["W_hh"], runs[1][0]["W_hh"])  # different init seeds
     for name in PARAM_NAMES:
         np.testing.assert_array_equal(runs[1][1][name], again[0][1][name])
     np.testing.assert_array_equal(runs[0][0]["W_hh"], init_rnn_lm(3, 6, 3, np.random.default_rng(0))["W_hh"])
     with pytest.raises(ValueError, match="^seeds "):
-        train_seeds(x, targets, 6, [], steps=5)
+        train_seeds(x, targets, hidden_size=6, seeds=[], steps=5)
     with pytest.raises(ValueError, match="^hidden_size "):
-        train_seeds(x, targets, 0, [(0, 1)], steps=5)
+        train_seeds(x, targets, hidden_size=0, seeds=[(0, 1)], steps=5)

@@ -3,8 +3,8 @@ scratch, torch captioners (Show-Tell and soft attention), their training, evalua
 
     world       scenes of coloured shapes, their reference captions, the splits and the vocabulary
     decoder     the numpy caption decoder: features -> h0, LSTM over words, affine scores, its backward
-    models      torch: a small CNN encoder, Show-Tell and attention decoders, numpy_step for decoding
-    training    teacher-forced training of the torch captioners
+    models      torch: a small CNN encoder, Show-Tell and attention decoders, captioner_step_fn for decoding
+    training    teacher-forced training of the torch captioners, their checkpoints
     evaluation  decoding a split, parsing captions into attributes, BLEU and per-attribute accuracy
     analysis    teacher forcing vs free running, beam vs greedy, attention maps, saliency
     bleu        corpus and sentence BLEU (clipped n-gram precision, brevity penalty)
@@ -16,11 +16,14 @@ from .world import (CaptionData, captions, CaptionVocab, COLOURS, combinations_s
                     make_scene, make_split, MAX_LEN, random_scene, relation_of, render, Scene, SceneObject,
                     SHAPES, SIZES, SPECIALS, SPLITS, WORDS)
 from .bleu import bleu_stats, BleuStats, corpus_bleu, ngrams, sentence_bleu
-from .decoder import (caption_backward, caption_forward, caption_initial_state, caption_step_fn, CaptionCache,
-                      check_caption_params, init_caption_params, overfit_captions, OverfitResult, PARAM_NAMES)
-from .models import AttendCaptioner, build_model, CNNEncoder, images_to_tensor, MODELS, numpy_step, ShowTellCaptioner
-from .training import caption_loss, encode_references, load_checkpoint, save_checkpoint, train_captioner
-from .evaluation import attribute_accuracy, ATTRIBUTES, decode_images, evaluate, parse_caption
+from .decoder import (caption_backward, caption_forward, caption_step_fn, CaptionCache, CaptionDecoderRecord,
+                      CaptionDecoderTrainResult, check_caption_params, init_caption_params, overfit_captions,
+                      PARAM_NAMES)
+from .models import (AttendCaptioner, build_model, captioner_step_fn, CNNEncoder, images_to_tensor, MODELS,
+                     ShowTellCaptioner)
+from .training import (caption_loss, CaptionerRecord, CaptionerTrainResult, encode_references, load_checkpoint,
+                       save_checkpoint, train_captioner)
+from .evaluation import attribute_accuracy, ATTRIBUTES, CaptionEvaluation, decode_images, evaluate, parse_caption
 from .analysis import (attention_maps, beam_effect, free_running_validity, saliency_map,
                        teacher_forcing_accuracy, valid_next)
 from .plots import draw_attention, draw_caption_grid, draw_forcing_curves, draw_saliency, upsample
@@ -42,10 +45,15 @@ __all__ = [
     "build_model",
     "caption_backward",
     "caption_forward",
-    "caption_initial_state",
     "caption_loss",
     "caption_step_fn",
     "CaptionCache",
+    "CaptionDecoderRecord",
+    "CaptionDecoderTrainResult",
+    "CaptionerRecord",
+    "CaptionerTrainResult",
+    "captioner_step_fn",
+    "CaptionEvaluation",
     "CaptionData",
     "captions",
     "CaptionVocab",
@@ -75,9 +83,7 @@ __all__ = [
     "MAX_LEN",
     "MODELS",
     "ngrams",
-    "numpy_step",
     "overfit_captions",
-    "OverfitResult",
     "PARAM_NAMES",
     "parse_caption",
     "PLACES",

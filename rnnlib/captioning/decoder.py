@@ -13,10 +13,12 @@ padding is not. The loss is the mean cross-entropy per real (unmasked) target to
     L = sum_{n,t} mask[n,t] * (-log softmax(z_t[n])[target[n,t]]) / sum_{n,t} mask[n,t]
 
 This is the loss that caption_backward differentiates. At test time there is no caption to feed:
-caption_step_fn and caption_initial_state give rnnlib.decoding what it needs to generate one.
+caption_step_fn(params, features) gives rnnlib.decoding what it needs to generate one, a step function
+and the initial state (h_0, c_0).
 """
 from __future__ import annotations
 
+import time
 from typing import NamedTuple
 
 import numpy as np
@@ -27,9 +29,10 @@ from ..layers import (AffineCache, EmbeddingCache, affine_backward, affine_forwa
                      embedding_forward, softmax_cross_entropy)
 from ..lstm import LSTMCache, lstm_backward, lstm_forward, lstm_step_forward
 from ..optim import Adam
+from ..progress import progress as progress_bar
 
-__all__ = ["PARAM_NAMES", "CaptionCache", "OverfitResult", "init_caption_params", "check_caption_params",
-           "caption_forward", "caption_backward", "caption_initial_state", "caption_step_fn", "overfit_captions"]
+__all__ = ["PARAM_NAMES", "CaptionCache", "CaptionDecoderRecord", "CaptionDecoderTrainResult", "init_caption_params",
+           "check_caption_params", "caption_forward", "caption_backward", "caption_step_fn", "overfit_captions"]
 
 PARAM_NAMES = ("W_proj", "b_proj", "W_embed", "W_xh", "W_hh", "b_h", "W_hy", "b_y")
 
@@ -42,9 +45,18 @@ class CaptionCache(NamedTuple):
     dlogits: np.ndarray  # (N, T, V) dL/dlogits, from the masked cross-entropy
 
 
-class OverfitResult(NamedTuple):
+class CaptionDecoderRecord(NamedTuple):
+    """What overfit_captions hands its callback after every update."""
+    step: int  # updates made so far (1 after the first)
+    train_nats: float  # the loss that update descended, nats per real token
+
+
+class CaptionDecoderTrainResult(NamedTuple):
+    """What overfit_captions returns; the lists have one entry per update."""
     params: dict  # the trained parameters
-    losses: np.ndarray  # (steps,) loss per real token before each update
+    steps: list  # 1, 2, ..., steps
+    train_nats: list  # the loss per real token before each update (the one it descended)
+    seconds: float  # wall time of the loop
 
 
 def init_caption_params(vocab_size, feature_size, embed_size, hidden_size, rng=None, dtype=np.float64):
@@ -83,16 +95,6 @@ def check_caption_params(params, dims=None):
     check_array("params['W_hy']", params["W_hy"], ("V", "H"), dims)
     check_array("params['b_y']", params["b_y"], ("V",), dims)
     return dims
-
-
-def caption_initial_state(params, features):
-    """The decoder's state before the first word: (h0, c0) with h0 = features @ W_proj.T + b_proj, c0 = 0.
-
-    Inputs: params; features (N, F). Returns: (h0 (N, H), c0 (N, H)), the state rnnlib.decoding expects.
-    """
-    dims = check_caption_params(params)
-    h0 = _project(params, features, dims)
-    return h0, np.zeros_like(h0)
 
 
 def _project(params, features, dims):
@@ -141,13 +143,16 @@ def caption_backward(cache):
             "b_h": db_h, "W_hy": dW_hy, "b_y": db_y}
 
 
-def caption_step_fn(params):
-    """A step function for rnnlib.decoding: step(tokens (B,), (h, c)) -> (logits (B, V), (h, c)).
+def caption_step_fn(params, features):
+    """The decoder as a step function for rnnlib.decoding, started from image features.
 
-    Use with caption_initial_state, e.g.
-    greedy_decode(caption_step_fn(params), caption_initial_state(params, features), start, max_len, end).
+    Inputs: params; features (B, F).
+    Returns: (step, initial_state): step(tokens (B,), (h, c)) -> (logits (B, V), (h, c)), and the state
+    before the first word, (h0 (B, H), c0 (B, H)) with h0 = features @ W_proj.T + b_proj and c0 = 0. E.g.
+    greedy_decode(*caption_step_fn(params, features), start, max_len, end).
     """
     dims = check_caption_params(params)
+    h0 = _project(params, features, dims)  # (B, H)
     W_embed, W_xh, W_hh, b_h = params["W_embed"], params["W_xh"], params["W_hh"], params["b_h"]
     W_hy, b_y = params["W_hy"], params["b_y"]
 
@@ -157,27 +162,34 @@ def caption_step_fn(params):
         h, c, _ = lstm_step_forward(W_embed[tokens], h, c, W_xh, W_hh, b_h)  # (B, H) each
         return h @ W_hy.T + b_y, (h, c)  # (B, V)
 
-    return step
+    return step, (h0, np.zeros_like(h0))
 
 
-def overfit_captions(features, captions, vocab_size, steps=300, lr=0.01, embed_size=16, hidden_size=32,
-                     pad_token=0, rng=0):
+def overfit_captions(features, captions, vocab_size, *, steps=300, lr=0.01, embed_size=16, hidden_size=32,
+                     pad_token=0, rng=0, progress=True, callback=None):
     """Train a fresh decoder on a handful of captions (full batch, Adam) until it knows them by heart.
 
     A sanity check rather than learning: a model that cannot drive the loss of five captions towards
-    zero has a bug. Inputs: features (N, F), captions (N, T + 1), vocab_size V, steps, lr, the sizes
-    D and H, pad_token, rng (generator or seed for the initial weights).
-    Returns: OverfitResult(params, losses (steps,)).
+    zero has a bug. Inputs: features (N, F), captions (N, T + 1), vocab_size V; keyword-only: steps, lr,
+    the sizes D (embed_size) and H (hidden_size), pad_token, rng (a np.random.Generator, a seed or None, for
+    the initial weights), progress (a bar), callback(CaptionDecoderRecord) after every update.
+    Returns: CaptionDecoderTrainResult(params, steps, train_nats, seconds).
+    Raises FloatingPointError naming the step, the loss and lr if the loss is not finite.
     """
+    start = time.perf_counter()
     features = check_array("features", features, ("N", "F"))
     steps = check_positive_int("steps", steps)
     lr = check_number("lr", lr, 0, low_open=True)
     params = init_caption_params(vocab_size, features.shape[1], embed_size, hidden_size, rng, features.dtype)
     opt = Adam(params, lr=lr)
-    losses = np.empty(steps)
-    for i in range(steps):
-        losses[i], cache = caption_forward(params, features, captions, pad_token)
-        if not np.isfinite(losses[i]):
-            raise ValueError(f"training diverged: loss is {losses[i]} at step {i}; lower lr (got {lr})")
+    result = CaptionDecoderTrainResult(params, [], [], 0.0)
+    for step in progress_bar(range(1, steps + 1), desc="overfit", enabled=progress):
+        loss, cache = caption_forward(params, features, captions, pad_token)
+        if not np.isfinite(loss):
+            raise FloatingPointError(f"training diverged at step {step}: loss {loss}; lower lr (got {lr})")
         opt.step(caption_backward(cache))
-    return OverfitResult(params, losses)
+        result.steps.append(step)
+        result.train_nats.append(float(loss))
+        if callback is not None:
+            callback(CaptionDecoderRecord(step, float(loss)))
+    return result._replace(seconds=time.perf_counter() - start)

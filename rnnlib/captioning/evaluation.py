@@ -9,16 +9,17 @@ objects is right and how often everything is ("exact").
 from __future__ import annotations
 
 import itertools
+from typing import NamedTuple
 
-import numpy as np
 import torch
 
 from .. import decoding
+from .._validate import check_choice, check_rng
 from .bleu import corpus_bleu
-from .models import numpy_step
+from .models import captioner_step_fn
 from .world import COLOURS, MAX_LEN, SHAPES, SIZES, CaptionVocab, relation_of
 
-__all__ = ["parse_caption", "attribute_accuracy", "decode_images", "evaluate", "ATTRIBUTES"]
+__all__ = ["parse_caption", "attribute_accuracy", "decode_images", "CaptionEvaluation", "evaluate", "ATTRIBUTES"]
 
 ATTRIBUTES = ("colour", "shape", "size", "relation", "count", "exact")
 _REL_WORDS = {"left": "left of", "right": "right of", "above": "above", "below": "below"}
@@ -86,16 +87,18 @@ def attribute_accuracy(scenes, hypotheses):
     return {a: (r / n if n else float("nan")) for a, (r, n) in totals.items()}
 
 
-def decode_images(model, images, method="greedy", beam_width=3, temperature=1.0, seed=0, batch_size=500, alpha=0.7):
-    """Captions (word lists) for images (N, S, S, 3) with rnnlib.decoding: greedy, sample or beam."""
-    if method not in ("greedy", "sample", "beam"):
-        raise ValueError(f"method must be 'greedy', 'sample' or 'beam'; got {method!r}")
+def decode_images(model, images, method="greedy", beam_width=3, temperature=1.0, rng=0, batch_size=500, alpha=0.7):
+    """Captions (word lists) for images (N, S, S, 3) with rnnlib.decoding: greedy, sample or beam.
+
+    rng (a np.random.Generator, a seed or None) draws the words when method="sample"; alpha is beam
+    search's length normalization; images are decoded batch_size at a time.
+    """
+    check_choice("method", method, ("greedy", "sample", "beam"))
     vocab = CaptionVocab()
-    step, state_from_images = numpy_step(model)
-    rng = np.random.default_rng(seed)
+    rng = check_rng("rng", rng)
     out = []
     for lo in range(0, len(images), batch_size):
-        state = state_from_images(images[lo:lo + batch_size])
+        step, state = captioner_step_fn(model, images[lo:lo + batch_size])
         if method == "greedy":
             ids = decoding.greedy_decode(step, state, vocab.start, MAX_LEN - 1, end_token=vocab.end)
         elif method == "sample":
@@ -108,11 +111,20 @@ def decode_images(model, images, method="greedy", beam_width=3, temperature=1.0,
     return out
 
 
+class CaptionEvaluation(NamedTuple):
+    """What evaluate returns (unpacks as scores, hyps = evaluate(...))."""
+    scores: dict  # bleu1 .. bleu4 and every attribute of ATTRIBUTES -> a number in [0, 1]
+    hyps: list  # the captions scored, one word list per image
+
+
 def evaluate(model, data, hypotheses=None, **decode_kwargs):
-    """BLEU-1..4 and per-attribute accuracy of a model's captions of a split -> (scores dict, captions)."""
+    """BLEU-1..4 and per-attribute accuracy of a model's captions of a split (or of given hypotheses).
+
+    decode_kwargs go to decode_images. Returns: CaptionEvaluation(scores, hyps).
+    """
     if hypotheses is None:
         with torch.no_grad():
             hypotheses = decode_images(model, data.images, **decode_kwargs)
     scores = {f"bleu{n}": corpus_bleu(data.references, hypotheses, max_n=n) for n in range(1, 5)}
     scores.update(attribute_accuracy(data.scenes, hypotheses))
-    return scores, hypotheses
+    return CaptionEvaluation(scores, hypotheses)

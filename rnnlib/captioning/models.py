@@ -16,7 +16,8 @@
 
 Both share one interface: forward(images, tokens) -> (logits (N, T, V), alphas (N, T, L) or None) with
 teacher forcing, init_state(images) -> state, and step(tokens, state) -> (logits (B, V), state) for the
-step-function decoders of rnnlib.decoding (see numpy_step). Everything is float32.
+step-function decoders of rnnlib.decoding (see captioner_step_fn). Everything is float32.
+Constructors take vocab_size, then keyword-only sizes; model.config holds exactly those arguments.
 """
 from __future__ import annotations
 
@@ -24,9 +25,10 @@ import numpy as np
 import torch
 from torch import nn
 
-from .._validate import check_array
+from .._validate import check_array, check_choice
 
-__all__ = ["CNNEncoder", "ShowTellCaptioner", "AttendCaptioner", "MODELS", "build_model", "images_to_tensor", "numpy_step"]
+__all__ = ["CNNEncoder", "ShowTellCaptioner", "AttendCaptioner", "MODELS", "build_model", "images_to_tensor",
+           "captioner_step_fn"]
 
 
 def images_to_tensor(images):
@@ -73,7 +75,9 @@ class CNNEncoder(nn.Module):
 
 
 class _Captioner(nn.Module):
-    def __init__(self, vocab_size, embed_size=32, hidden_size=96, channels=32, coords=True):
+    kind = None  # the name of the model in MODELS and in checkpoints
+
+    def __init__(self, vocab_size, *, embed_size, hidden_size, channels, coords):
         super().__init__()
         self.config = {"vocab_size": vocab_size, "embed_size": embed_size, "hidden_size": hidden_size, "channels": channels,
                        "coords": coords}
@@ -101,8 +105,10 @@ class _Captioner(nn.Module):
 class ShowTellCaptioner(_Captioner):
     """CNN grid -> h0 and an image vector v -> LSTM over [word embedding; v] -> linear logits. State: (h, c, v)."""
 
-    def __init__(self, vocab_size, embed_size=32, hidden_size=96, channels=32, coords=False, image=96):
-        super().__init__(vocab_size, embed_size, hidden_size, channels, coords)
+    kind = "showtell"
+
+    def __init__(self, vocab_size, *, embed_size=32, hidden_size=96, channels=32, coords=False, image=96):
+        super().__init__(vocab_size, embed_size=embed_size, hidden_size=hidden_size, channels=channels, coords=coords)
         self.config["image"] = image
         self.pool = nn.AvgPool2d(2)
         self.init_h = nn.Linear(16 * self.features, hidden_size)
@@ -127,8 +133,10 @@ class ShowTellCaptioner(_Captioner):
 class AttendCaptioner(_Captioner):
     """Soft attention over the CNN grid at every step. State: (h, c, features (B, L, C), W_f f (B, L, A))."""
 
-    def __init__(self, vocab_size, embed_size=32, hidden_size=96, channels=32, coords=True, attend=32):
-        super().__init__(vocab_size, embed_size, hidden_size, channels, coords)
+    kind = "attention"
+
+    def __init__(self, vocab_size, *, embed_size=32, hidden_size=96, channels=32, coords=True, attend=32):
+        super().__init__(vocab_size, embed_size=embed_size, hidden_size=hidden_size, channels=channels, coords=coords)
         self.config["attend"] = attend
         f = self.features
         self.init_h = nn.Linear(f, hidden_size)
@@ -164,16 +172,16 @@ MODELS = {"showtell": ShowTellCaptioner, "attention": AttendCaptioner}
 
 def build_model(kind, vocab_size, **config):
     """A fresh model of `kind` ("showtell" or "attention") with the given sizes."""
-    if kind not in MODELS:
-        raise ValueError(f"kind must be one of {sorted(MODELS)}; got {kind!r}")
+    check_choice("kind", kind, sorted(MODELS))
     return MODELS[kind](vocab_size, **config)
 
 
-def numpy_step(model):
-    """Wrap model.step for rnnlib.decoding: numpy tokens (B,) and numpy state in, numpy out.
+def captioner_step_fn(model, images):
+    """A captioner as a step function for rnnlib.decoding, started from images (B, S, S, 3).
 
-    Returns (step, state_from_images): step(tokens, state) -> (logits (B, V) float64, state) where the
-    state is a tuple of float32 arrays with first axis B; state_from_images(images) gives the first one.
+    Returns (step, initial_state): step(tokens (B,), state) -> (logits (B, V) float64, state), numpy in and
+    out, where the state is a tuple of float32 arrays with first axis B; initial_state is model.init_state(images).
+    No gradients.
     """
     def to_torch(state):
         return tuple(torch.from_numpy(np.ascontiguousarray(s)) for s in state)
@@ -183,8 +191,6 @@ def numpy_step(model):
             logits, new = model.step(torch.as_tensor(np.asarray(tokens), dtype=torch.long), to_torch(state))
         return logits.double().numpy(), tuple(s.numpy() for s in new)
 
-    def state_from_images(images):
-        with torch.no_grad():
-            return tuple(s.numpy() for s in model.init_state(images))
-
-    return step, state_from_images
+    with torch.no_grad():
+        initial_state = tuple(s.numpy() for s in model.init_state(images))
+    return step, initial_state

@@ -1,6 +1,7 @@
 """Figures for the caption world: image grids with captions, attention maps word by word, saliency,
-and the teacher-forcing / free-running curves. Each function draws on a given matplotlib Figure
-(or a new one) and returns it; nothing here calls plt.show().
+and the teacher-forcing / free-running curves. Each follows rnnlib.plotting's figure convention:
+draw_<what>(data..., fig=None) draws into fig (or a new figure, figure_or_new) and returns the Figure;
+nothing here calls plt.show().
 """
 from __future__ import annotations
 
@@ -8,15 +9,9 @@ import textwrap
 
 import numpy as np
 
+from ..plotting import figure_or_new
+
 __all__ = ["draw_caption_grid", "draw_attention", "draw_saliency", "draw_forcing_curves", "upsample"]
-
-
-def _figure(fig, figsize):
-    if fig is None:
-        import matplotlib.pyplot as plt
-
-        fig = plt.figure(figsize=figsize)
-    return fig
 
 
 def upsample(grid, size):
@@ -27,11 +22,11 @@ def upsample(grid, size):
     return np.kron(grid, np.ones((size // g, size // g)))
 
 
-def draw_caption_grid(images, captions, ncols=4, fig=None, colours=None, suptitle=None, width=26):
+def draw_caption_grid(images, captions, fig=None, ncols=4, colours=None, suptitle=None, width=26):
     """Images in a grid, each titled by its caption (a string or a word list); colours: per-title colours."""
     n = len(images)
     nrows = -(-n // ncols)
-    fig = _figure(fig, (2.4 * ncols, 2.6 * nrows))
+    fig = figure_or_new(fig, (2.4 * ncols, 2.6 * nrows))
     for i, (img, cap) in enumerate(zip(images, captions)):
         ax = fig.add_subplot(nrows, ncols, i + 1)
         ax.imshow(img, interpolation="nearest")
@@ -52,7 +47,7 @@ def draw_attention(image, words, maps, fig=None, max_cols=7):
     n = len(labels) + 1
     ncols = min(n, max_cols)
     nrows = -(-n // ncols)
-    fig = _figure(fig, (1.7 * ncols, 1.9 * nrows))
+    fig = figure_or_new(fig, (1.7 * ncols, 1.9 * nrows))
     ax = fig.add_subplot(nrows, ncols, 1)
     ax.imshow(image, interpolation="nearest")
     ax.set_title("image", fontsize=9)
@@ -71,7 +66,7 @@ def draw_attention(image, words, maps, fig=None, max_cols=7):
 
 def draw_saliency(image, saliency, attention, word, fig=None):
     """Three panels: the image, the saliency map of one word, and the attention map for the same word."""
-    fig = _figure(fig, (8, 2.9))
+    fig = figure_or_new(fig, (8, 2.9))
     panels = [(image, "image", None), (saliency, f"saliency |∂ log p('{word}')/∂ pixels|", "magma"),
               (upsample(attention, image.shape[0]), f"attention α while predicting '{word}'", "magma")]
     for k, (data, title, cmap) in enumerate(panels):
@@ -85,7 +80,7 @@ def draw_saliency(image, saliency, attention, word, fig=None):
 
 def draw_forcing_curves(teacher_acc, free_valid, fig=None, label=""):
     """Teacher-forced next-word accuracy and the running product, against free-running prefix validity."""
-    fig = _figure(fig, (6, 3.4))
+    fig = figure_or_new(fig, (6, 3.4))
     ax = fig.add_subplot(1, 1, 1)
     t = np.arange(1, len(teacher_acc) + 1)
     ax.plot(t, teacher_acc, "o-", label="teacher forcing: next word right, given the true prefix")

@@ -14,7 +14,7 @@ import numpy as np
 from .. import decoding
 from .analysis import attention_maps
 from .evaluation import decode_images
-from .models import numpy_step
+from .models import captioner_step_fn
 from .plots import draw_attention
 from .world import COLOURS, MAX_LEN, SHAPES, SIZES, CaptionVocab, captions, make_scene, render
 from ..widgets import explorer, image_widget, render_png
@@ -22,8 +22,8 @@ from ..widgets import explorer, image_widget, render_png
 __all__ = ["compose_scene", "describe_scene", "beam_table", "attention_panel",
            "compose_widget", "beam_widget", "attention_widget", "PLACES"]
 
-# where the second object stands relative to the first, and the two centres (x, y) that say so
 SCENE_FIGSIZE, THUMB_FIGSIZE, ATTENTION_FIGSIZE = (2.5, 2.5), (2.2, 2.2), (12, 4)  # inches, as rnnlib.widgets shows them
+# where the first object stands relative to the second, and the two centres (x, y) that say so
 PLACES = {"left of": ((8.5, 16.0), (23.5, 16.0)), "right of": ((23.5, 16.0), (8.5, 16.0)),
           "above": ((16.0, 8.5), (16.0, 23.5)), "below": ((16.0, 23.5), (16.0, 8.5))}
 
@@ -47,9 +47,8 @@ def describe_scene(model, scene):
 def beam_table(model, image, beam_width, alpha=0.7):
     """Finished beam-search hypotheses for one image, best first: [(caption, log-prob, score)]."""
     vocab = CaptionVocab()
-    step, state_from_images = numpy_step(model)
-    hyps = decoding.beam_search(step, state_from_images(np.asarray(image)[None]), vocab.start, MAX_LEN - 1,
-                                vocab.end, beam_width=beam_width, alpha=alpha)
+    step, state = captioner_step_fn(model, np.asarray(image)[None])
+    hyps = decoding.beam_search(step, state, vocab.start, MAX_LEN - 1, vocab.end, beam_width=beam_width, alpha=alpha)
     return [(" ".join(vocab.decode(tokens)), float(lp), float(sc)) for tokens, lp, sc in hyps]
 
 

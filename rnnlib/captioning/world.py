@@ -18,7 +18,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .._validate import check_positive_int
+from .._validate import check_choice, check_positive_int, check_seed
 
 __all__ = [
     "COLOURS", "SHAPES", "SIZES", "HELD_OUT", "IMAGE_SIZE", "SPLITS", "WORDS", "SPECIALS",
@@ -68,11 +68,6 @@ def relation_of(a, b):
     return "above" if dy > 0 else "below"
 
 
-def _check_choice(name, value, choices):
-    if value not in choices:
-        raise ValueError(f"{name} must be one of {list(choices)}; got {value!r}")
-
-
 def make_scene(objects):
     """A Scene from (shape, colour, size, x, y) tuples, validated: names known, centres inside the image."""
     if not 1 <= len(objects) <= 2:
@@ -80,9 +75,9 @@ def make_scene(objects):
     made = []
     for o in objects:
         shape, colour, size, x, y = o
-        _check_choice("shape", shape, SHAPES)
-        _check_choice("colour", colour, COLOURS)
-        _check_choice("size", size, SIZES)
+        check_choice("shape", shape, SHAPES)
+        check_choice("colour", colour, COLOURS)
+        check_choice("size", size, SIZES)
         for name, v in (("x", x), ("y", y)):
             if not 0 <= float(v) <= IMAGE_SIZE:
                 raise ValueError(f"{name} must lie in [0, {IMAGE_SIZE}]; got {v!r}")
@@ -96,7 +91,7 @@ def random_scene(rng, held_out="exclude"):
     held_out: "exclude" (no HELD_OUT colour-shape pair, for train/val/test), "require" (at least one
     object is a HELD_OUT pair, for the compositional split) or "allow".
     """
-    _check_choice("held_out", held_out, ("exclude", "require", "allow"))
+    check_choice("held_out", held_out, ("exclude", "require", "allow"))
     while True:
         n = 1 if rng.random() < 1 / 3 else 2
         attrs = [(SHAPES[rng.integers(3)], list(COLOURS)[rng.integers(4)], list(SIZES)[rng.integers(2)]) for _ in range(n)]
@@ -182,7 +177,8 @@ class CaptionVocab:
     """Word <-> index for the caption world: <pad>=0, <start>=1, <end>=2, <unk>=3, then WORDS in order."""
 
     def __init__(self, words=WORDS):
-        self.symbols = tuple(SPECIALS) + tuple(words)
+        self.words = tuple(words)
+        self.symbols = tuple(SPECIALS) + self.words
         if len(set(self.symbols)) != len(self.symbols):
             raise ValueError(f"words must be distinct and not special tokens; got {list(words)}")
         self.index = {w: i for i, w in enumerate(self.symbols)}
@@ -232,11 +228,10 @@ def make_split(split, n=None, seed=0):
     n: number of scenes (default 6000 / 500 / 1000 / 1000). Each split draws from its own stream
     np.random.default_rng([seed, index of split]), so the splits differ and never depend on each other's n.
     """
-    _check_choice("split", split, SPLITS)
+    check_choice("split", split, SPLITS)
     n = _SPLIT_SIZES[split] if n is None else check_positive_int("n", n)
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer; got {seed!r}")
-    rng = np.random.default_rng([int(seed), SPLITS.index(split)])
+    seed = check_seed("seed", seed)
+    rng = np.random.default_rng([seed, SPLITS.index(split)])
     held = "require" if split == "compositional" else "exclude"
     scenes = [random_scene(rng, held_out=held) for _ in range(n)]
     images = np.stack([render(s, rng) for s in scenes])  # (N, S, S, 3)

@@ -17,7 +17,7 @@ min-char-rnn uses). All use H=100, T=25, Adagrad lr 0.1 and the same gradient cl
 summed loss, 5/T on charlm's mean loss per character (0.2 for T=25). At N=1 the two therefore train
 closely but not identically (Adagrad's eps weighs more next to charlm's smaller squared gradients).
 For each model it prints the training characters per second (characters / time in the training
-loop) and the validation bits per character after the budget (rnnlib.charlm.evaluate, the same
+loop) and the validation bits per character after the budget (rnnlib.charlm.evaluate_nats, the same
 function for all three), then the speed ratios against the loop. Timings depend on the machine
 and on its load; run it on a quiet machine, and compare ratios from the same run only. Run as a
 script, it first calls rnnlib.charlm.training.keep_freed_memory() (glibc keeps freed memory instead
@@ -27,19 +27,21 @@ This is a script, not a test: nothing here asserts a speed.
 """
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 
 import numpy as np
 
-from .model import evaluate, loss_report
+from .model import evaluate_nats, loss_report
 from .training import keep_freed_memory, train_charlm
 from .loop import loop_train
+from ..cli import number, one_line_parser, run_command
 from ..paths import asset_path
 from ..text import Vocabulary, load_text, train_val_split
 
-__all__ = ["run_benchmark", "main"]
+__all__ = ["run_benchmark", "build_parser", "main"]
+
+PROG = "python -m rnnlib.charlm.benchmark"
 
 
 def run_benchmark(text, seconds=20.0, hidden_size=100, seq_length=25, seed=0, batch_sizes=(1, 32),
@@ -55,11 +57,13 @@ def run_benchmark(text, seconds=20.0, hidden_size=100, seq_length=25, seed=0, ba
     train, val = (vocab.encode(part) for part in train_val_split(text))
     rows = []
     run = loop_train(train, len(vocab), hidden_size=hidden_size, seq_length=seq_length, **budget,
-                     rng=np.random.default_rng(seed), dtype=np.dtype(loop_dtype).type)
-    rows.append(_row(f"loop ({np.dtype(loop_dtype).name}, N=1)", run.chars, run.seconds, evaluate(run.params, val)))
+                     rng=np.random.default_rng(seed), progress=False, dtype=np.dtype(loop_dtype).type)
+    rows.append(_row(f"loop ({np.dtype(loop_dtype).name}, N=1)", run.chars, run.seconds,
+                     evaluate_nats(run.params, val)))
     for n in batch_sizes:
         res = train_charlm(train, val, len(vocab), hidden_size=hidden_size, seq_length=seq_length, batch_size=n,
-                           max_norm=5.0 / seq_length, **budget, eval_every=10**9, rng=np.random.default_rng(seed))
+                           max_norm=5.0 / seq_length, **budget, eval_every=10**9, rng=np.random.default_rng(seed),
+                           progress=False)
         rows.append(_row(f"charlm (float32, N={n})", res.chars, res.seconds, res.val_nats[-1]))
     return rows
 
@@ -69,23 +73,21 @@ def _row(name, chars, seconds, val_nats):
             "val_bpc": loss_report(val_nats).bpc}
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m rnnlib.charlm.benchmark", description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=20.0, help="wall-clock budget per model (default 20)")
-    parser.add_argument("--text", default=None, help="UTF-8 text file (default: assets/sonnets_gut.txt)")
-    parser.add_argument("--hidden", type=int, default=100)
-    parser.add_argument("--seq-length", type=int, default=25)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--loop-dtype", choices=["float64", "float32"], default="float64",
-                        help="dtype of the per-character baseline (default float64, as in min-char-rnn)")
-    args = parser.parse_args(argv)
-    try:
-        text = load_text(args.text if args.text else asset_path("sonnets_gut.txt"))
-        rows = run_benchmark(text, args.seconds, args.hidden, args.seq_length, args.seed,
-                             loop_dtype=args.loop_dtype)
-    except ValueError as err:
-        print(f"python -m rnnlib.charlm.benchmark: error: {err}", file=sys.stderr)
-        return 2
+def build_parser():
+    p, _ = one_line_parser(PROG, description=__doc__.splitlines()[0])
+    p.add_argument("--seconds", type=number(float), default=20.0, help="wall-clock budget per model (default 20)")
+    p.add_argument("--text", default=None, help="UTF-8 text file (default: assets/sonnets_gut.txt)")
+    p.add_argument("--hidden", type=number(int), default=100, help="hidden units H (default 100)")
+    p.add_argument("--seq-length", type=number(int), default=25, help="BPTT steps T per chunk (default 25)")
+    p.add_argument("--seed", type=number(int, allow_zero=True), default=0, help="seed for the weights (default 0)")
+    p.add_argument("--loop-dtype", choices=["float64", "float32"], default="float64",
+                   help="dtype of the per-character baseline (default float64, as in min-char-rnn)")
+    return p
+
+
+def _run(args):
+    text = load_text(args.text if args.text else asset_path("sonnets_gut.txt"))
+    rows = run_benchmark(text, args.seconds, args.hidden, args.seq_length, args.seed, loop_dtype=args.loop_dtype)
     threads = os.environ.get("OMP_NUM_THREADS", "unset (BLAS default)")
     print(f"H={args.hidden} T={args.seq_length} budget={args.seconds:g} s per model, OMP_NUM_THREADS={threads}")
     print(f"{'model':<28} {'chars':>10} {'chars/s':>10} {'ratio':>7} {'val bpc':>8}")
@@ -93,7 +95,11 @@ def main(argv=None):
     for r in rows:
         print(f"{r['name']:<28} {r['chars']:>10,} {r['chars_per_s']:>10,.0f} {r['chars_per_s'] / base:>6.1f}x "
               f"{r['val_bpc']:>8.3f}")
-    return 0
+
+
+def main(argv=None):
+    """Run the benchmark's command line; returns the exit code (0 ok, 1 diverged, 2 bad input)."""
+    return run_command(PROG, build_parser(), _run, argv, bad_input=(ValueError,))
 
 
 if __name__ == "__main__":

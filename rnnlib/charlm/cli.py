@@ -16,14 +16,13 @@ a diverging run with exit code 1.
 """
 from __future__ import annotations
 
-import math
 import sys
 
 import numpy as np
 
 from ..cli import number, one_line_parser, run_command, write_above_bar
 from ..text import Vocabulary, load_text, train_val_split
-from .model import evaluate, loss_report
+from .model import evaluate_nats, loss_report
 from .sampling import sample
 from .training import train_charlm
 
@@ -41,25 +40,21 @@ def build_parser():
     budget = p.add_mutually_exclusive_group()
     budget.add_argument("--seconds", type=number(float), help="wall-clock budget (default 60 s)")
     budget.add_argument("--steps", type=number(int), help="number of updates (reproducible)")
-    p.add_argument("--sample", type=int, default=300, help="characters per sample, 0 for none (default 300)")
-    p.add_argument("--seed", type=int, default=0, help="random seed for weights and samples (default 0)")
+    p.add_argument("--sample", type=number(int, allow_zero=True), default=300,
+                   help="characters per sample, 0 for none (default 300)")
+    p.add_argument("--seed", type=number(int, allow_zero=True), default=0,
+                   help="random seed for weights and samples (default 0)")
     p.add_argument("--lr", type=number(float), default=0.1, help="Adagrad learning rate (default 0.1)")
     p.add_argument("--max-norm", type=number(float), default=0.2,
                    help="global-norm clip of the mean loss's gradient (default 0.2 = 5/25, i.e. 5 on the loss "
                         "summed over 25 characters; use 5/T for another --seq-length)")
-    p.add_argument("--temperature", type=float, default=1.0, help="sampling temperature > 0 (default 1)")
+    p.add_argument("--temperature", type=number(float), default=1.0, help="sampling temperature > 0 (default 1)")
     p.add_argument("--seed-text", default=None, help="text to start samples with (default: the text's first character)")
     p.add_argument("--eval-every", type=number(int), default=200, help="steps between evaluations/samples")
     return p
 
 
 def _run(args):
-    if args.sample < 0:
-        raise ValueError(f"--sample must be 0 or a positive number of characters; got {args.sample}")
-    if args.seed < 0:
-        raise ValueError(f"--seed must be a non-negative integer; got {args.seed}")
-    if not (math.isfinite(args.temperature) and args.temperature > 0):
-        raise ValueError(f"--temperature must be a number > 0; got {args.temperature}")
     text = load_text(args.text)
     train_text, val_text = train_val_split(text)
     vocab = Vocabulary(text)
@@ -78,16 +73,16 @@ def _run(args):
     print(f"{args.text}: {len(text):,} characters, V={len(vocab)}; train {len(train):,}, "
           f"validation {len(val):,} (last 10%)", file=sys.stderr)
 
-    def show(step, params):
+    def show(record):
         if args.sample:
-            text_out = sample(params, vocab, args.sample, seed_text, args.temperature, rng=rng)
-            write_above_bar(f"--- sample at step {step} ---\n{seed_text}{text_out}\n")
+            text_out = sample(record.params, vocab, args.sample, seed_text, args.temperature, rng=rng)
+            write_above_bar(f"--- sample at step {record.step} ---\n{seed_text}{text_out}\n")
 
     budget = {"steps": args.steps} if args.steps else {"seconds": args.seconds or 60.0}
     result = train_charlm(train, val, len(vocab), hidden_size=args.hidden, seq_length=args.seq_length,
                           batch_size=args.batch_size, lr=args.lr, max_norm=args.max_norm,
                           eval_every=args.eval_every, callback=show, rng=rng, progress=True, **budget)
-    train_bpc = loss_report(evaluate(result.params, train, n_streams=64)).bpc
+    train_bpc = loss_report(evaluate_nats(result.params, train, streams=64)).bpc
     val_bpc = loss_report(result.val_nats[-1]).bpc
     print(f"chars_per_s={result.chars / result.seconds:.1f} train_bpc={train_bpc:.4f} val_bpc={val_bpc:.4f}")
 

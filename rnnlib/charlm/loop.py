@@ -4,7 +4,7 @@ One character at a time, one-hot input vectors, matrix-vector products and per-s
 (xs, hs, ps), batch size 1. Vectors are 1-D, so W @ v here is the same as v @ W.T in the row
 convention used elsewhere; the parameter dicts are those of rnnlib.charlm.
 
-It also reproduces, behind switches, the bugs found in the seed slides' copies of min-char-rnn,
+It also reproduces, behind switches, the bugs found in the slides' copies of min-char-rnn,
 so that each can be shown doing damage (see BUGS). rnnlib.charlm is the correct, fast version;
 the tests check that this loop with no bugs gives exactly its gradients times T: like min-char-rnn,
 the loop differentiates the loss summed over the chunk's T characters, charlm their mean.
@@ -21,10 +21,12 @@ import numpy as np
 
 from .model import PARAM_NAMES, check_params, init_params
 from ..clipping import clip_by_global_norm
+from .._validate import check_rng
 from ..optim import Adagrad
+from ..progress import progress as progress_bar
 
-__all__ = ["BUGS", "LoopResult", "loop_loss_and_grads", "loop_step_backward", "loop_adagrad_update",
-           "loop_train", "bug_gradient_errors"]
+__all__ = ["BUGS", "LoopRecord", "LoopTrainResult", "loop_loss_and_grads", "loop_step_backward",
+           "loop_adagrad_update", "loop_train", "bug_gradient_errors"]
 
 BUGS = {  # switch -> (what a slide wrote, what is right)
     "bias_sign": ("ys[t] = np.dot(why, hs[t]) - by", "ys[t] = np.dot(why, hs[t]) + by"),
@@ -103,27 +105,42 @@ def loop_adagrad_update(params, grads, memory, lr=0.1, bugs=()):
             params[k] -= lr * grads[k] / np.sqrt(memory[k] + 1e-8)
 
 
-class LoopResult(NamedTuple):
+class LoopRecord(NamedTuple):
+    """One update of loop_train, as its callback receives it."""
+
+    step: int  # updates made so far
+    train_nats: float  # mean loss per character (nats) of the chunk just trained on
+    params: dict  # the parameters being trained (the live dict)
+
+
+class LoopTrainResult(NamedTuple):
+    """What loop_train returns: one record per update (steps 1, 2, ...)."""
+
     params: dict
-    losses: list  # mean loss per character (nats) of every chunk
+    steps: list  # step number of each record
+    train_nats: list  # mean loss per character (nats) of every chunk
     chars: int  # characters trained on
     seconds: float
 
 
-def loop_train(data, V, *, hidden_size=100, seq_length=25, lr=0.1, max_norm=5.0, steps=None, seconds=None,
-               bugs=(), rng=None, params=None, dtype=np.float64):
+def loop_train(data, V, *, steps=None, seconds=None, lr=0.1, hidden_size=100, seq_length=25, max_norm=5.0,
+               bugs=(), rng=None, progress=True, callback=None, params=None, dtype=np.float64):
     """Train with the per-character loop, min-char-rnn style (batch 1, h carried, reset each pass).
 
-    Budget: steps or seconds (exactly one; a seconds budget always runs at least one step). Raises FloatingPointError if the loss is not finite.
-    Returns: LoopResult.
+    Budget: steps or seconds (exactly one; a seconds budget always runs at least one step). rng: a
+    np.random.Generator, an int seed or None, for the initial weights (if params is None); progress: a
+    tqdm.auto bar; callback(record) after every update with a LoopRecord. Batch size 1: no batch_size.
+    Raises FloatingPointError naming the step, the loss and lr if the loss is not finite.
+    Returns: LoopTrainResult.
     """
     if (steps is None) == (seconds is None):
         raise ValueError(f"give exactly one budget, steps or seconds; got steps={steps!r}, seconds={seconds!r}")
-    params = init_params(V, hidden_size, rng, dtype) if params is None else params
+    params = init_params(V, hidden_size, check_rng("rng", rng), dtype) if params is None else params
     H = check_params(params)["H"]
     data = np.asarray(data)
     optimizer = Adagrad(params, lr=lr, eps=1e-8, eps_inside=True)  # min-char-rnn's Adagrad, in place on params
     losses, p, h, step = [], 0, np.zeros(H, dtype), 0
+    bar = progress_bar(total=steps, unit="step", desc="loop", enabled=progress)
     start = time.perf_counter()
     while step < steps if steps is not None else (step == 0 or time.perf_counter() - start < seconds):
         if p + seq_length + 1 > len(data):
@@ -136,11 +153,17 @@ def loop_train(data, V, *, hidden_size=100, seq_length=25, lr=0.1, max_norm=5.0,
             else:
                 optimizer.step(grads)
         if not math.isfinite(loss) or not all(np.isfinite(params[k]).all() for k in PARAM_NAMES):
+            bar.close()
             raise FloatingPointError(f"training diverged at step {step} (bugs={sorted(bugs)}): loss {loss:.4g}, "
-                                     f"all parameters finite: {all(np.isfinite(params[k]).all() for k in PARAM_NAMES)}")
+                                     f"all parameters finite: {all(np.isfinite(params[k]).all() for k in PARAM_NAMES)}; "
+                                     f"lr {lr}")
         losses.append(loss / seq_length)
         p, step = p + seq_length, step + 1
-    return LoopResult(params, losses, step * seq_length, time.perf_counter() - start)
+        bar.update(1)
+        if callback is not None:
+            callback(LoopRecord(step, losses[-1], params))
+    bar.close()
+    return LoopTrainResult(params, list(range(1, step + 1)), losses, step * seq_length, time.perf_counter() - start)
 
 
 def bug_gradient_errors(bug, params, inputs, targets, h_prev):

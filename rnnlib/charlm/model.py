@@ -11,7 +11,7 @@ What makes it fast and correct (compared with the per-character loop in rnnlib.c
   softmax run for all N*T positions in one matmul, only the recurrence h_{t-1} -> h_t loops over t;
 - N parallel streams of the text (batch), each with its own hidden state, carried from chunk to
   chunk (truncated BPTT over T steps);
-- a numerically stable softmax, clipping by the global norm of all gradients, Adagrad;
+- a numerically stable softmax, clipping by the global norm of all gradients, Adagrad (rnnlib.optim);
 - one loss, reported and differentiated: the mean -ln p over the N*T characters of a chunk (min-char-rnn
   differentiates the sum over its T characters, T times larger; rnnlib.charlm.loop keeps that form);
 - losses in nats per character, bits per character (bpc = nats / ln 2) and perplexity (e^nats).
@@ -31,6 +31,7 @@ from ..bptt import PARAM_NAMES, check_rnn_lm_params, init_rnn_lm  # the same fiv
 from ..layers import (AffineCache, EmbeddingCache, affine_backward, affine_forward, embedding_backward,
                       embedding_forward, softmax_cross_entropy)
 from ..rnn import RNNScanCache, rnn_scan_backward, rnn_scan_forward
+from ..text import mean_over_streams
 
 __all__ = [
     "PARAM_NAMES",
@@ -44,9 +45,8 @@ __all__ = [
     "charlm_hidden_states",
     "check_char_indices",
     "charlm_backward",
-    "adagrad_update",
     "make_streams",
-    "evaluate",
+    "evaluate_nats",
 ]
 
 
@@ -151,7 +151,7 @@ def charlm_hidden_states(params, idx, h0):
     """Read characters into the RNN: embedding lookup, + b_h, then the tanh recurrence (no checks).
 
     The one place where the character model turns characters into hidden states; charlm_forward,
-    evaluate and sampling all call it.
+    evaluate_nats and sampling all call it.
     Inputs: params (charlm dict), idx (N, T) integer characters, h0 (N, H) the state before them.
     Returns: hs (T, N, H), time-major like the scan, with hs[-1] the last state; the embedding's
     and the scan's caches (for charlm_backward).
@@ -187,39 +187,38 @@ def charlm_backward(cache):
     return {"W_xh": dW_xh_T.T, "W_hh": dW_hh, "b_h": db_h, "W_hy": dW_hy, "b_y": db_y, "h0": dh0}
 
 
-def adagrad_update(params, grads, memory, lr=0.1, eps=1e-8):
-    """Adagrad, in place on params and memory: memory += g^2; param -= lr * g / sqrt(memory + eps).
+def evaluate_nats(params, data, streams=16, *, chunk=500):
+    """Mean loss per character (nats) of predicting data[1:] from data[:-1], every target, forward only.
 
-    The one-call form that notebook 02 writes out; training loops use rnnlib.optim.Adagrad(lr, eps=1e-8,
-    eps_inside=True), which gives the same numbers bit for bit (tests/test_charlm_train.py checks it).
-    """
-    for k in PARAM_NAMES:
-        memory[k] += grads[k] * grads[k]
-        params[k] -= lr * grads[k] / np.sqrt(memory[k] + eps)
-
-
-def evaluate(params, data, n_streams=16, chunk=500):
-    """Mean loss per character (nats) of predicting data[1:] from data[:-1], forward only.
-
-    The text is read as n_streams contiguous streams, each starting from h = 0 and carrying its
-    hidden state through chunks of `chunk` steps; the last (len(data) - 1) % n_streams
-    characters are not scored. Use loss_report() for bpc and perplexity.
+    The L - 1 targets are read as `streams` contiguous streams of S = (L - 1) // streams targets
+    (fewer streams when the text is shorter), each starting from h = 0 and carrying its hidden state
+    through chunks of `chunk` steps; the remainder, fewer than `streams` targets, is read as one more
+    stream starting where the others stopped. So every target is scored once; chunk only bounds the
+    memory. The same function as rnnlib.charlstm.evaluate_nats. Use loss_report() for bpc and perplexity.
+    Inputs: params (charlm dict), data (L,) int indices in [0, V), L >= 2; streams, chunk positive ints.
+    Returns: float, the mean over all L - 1 predictions.
     """
     check_params(params)
-    chunk = check_positive_int("chunk", chunk)
-    n_streams = max(1, min(check_positive_int("n_streams", n_streams), (len(data) - 1) // 2))
-    streams = make_streams(data, n_streams, 1)  # (n, S + 1)
-    check_char_indices("data", streams, params["W_hy"].shape[0])
-    h = np.zeros((n_streams, params["W_hh"].shape[0]), dtype=params["W_hh"].dtype)
-    total, count = 0.0, 0
-    for p in range(0, streams.shape[1] - 1, chunk):
-        x, y = streams[:, p:p + chunk], streams[:, p + 1:p + chunk + 1]
-        x = x[:, :y.shape[1]]
-        hs, _, _ = charlm_hidden_states(params, x, h)  # (chunk, n, H)
+    chunk, streams = check_positive_int("chunk", chunk), check_positive_int("streams", streams)
+    data = check_array("data", data, ("L",), kind="int")
+    if len(data) < 2:
+        raise ValueError(f"data must hold at least 2 indices (one input, one target); got {len(data)}")
+    check_char_indices("data", data, params["W_hy"].shape[0])
+    return mean_over_streams(data, streams, lambda segment, N, S: _stream_nll(params, segment, N, S, chunk))
+
+
+def _stream_nll(params, data, N, S, chunk):
+    """Summed -ln p over N streams of S targets each from data (N*S + 1,), state carried across chunks."""
+    streams = np.stack([data[i * S: i * S + S + 1] for i in range(N)])  # (N, S + 1)
+    h = np.zeros((N, params["W_hh"].shape[0]), dtype=params["W_hh"].dtype)
+    total = 0.0
+    for p in range(0, S, chunk):
+        x, y = streams[:, p:min(p + chunk, S)], streams[:, p + 1:min(p + chunk, S) + 1]
+        hs, _, _ = charlm_hidden_states(params, x, h)  # (chunk, N, H)
         logits, _ = affine_forward(hs, params["W_hy"], params["b_y"])
         nll, _ = softmax_cross_entropy(logits, y.T, reduction="sum")
-        total, count, h = total + nll, count + y.size, hs[-1]
-    return total / count
+        total, h = total + nll, hs[-1]
+    return total
 
 
 def make_streams(data, N, T):

@@ -1,16 +1,18 @@
 """Figures for character models: one forward pass step by step, loss curves, temperature.
 
-Plain functions that return matplotlib figures (tested in tests/test_charlm.py); the temperature
-widget in rnnlib.widgets only wires a slider to temperature_sample_text.
+Plain functions that draw into a figure and return it (rnnlib.plotting's convention: draw_<what>(...,
+fig=None) -> Figure; tested in tests/test_charlm_plots.py); the temperature widget in
+rnnlib.charlm.widgets only wires a slider to temperature_sample_text.
 """
 from __future__ import annotations
 
 import numpy as np
 
 from .model import charlm_forward, loss_report
-from .sampling import check_temperature, next_char_probs, sample
+from .sampling import next_char_probs, sample
+from .._validate import check_temperature
 from ..layers import affine_forward
-from ..plotting import annotated_heatmap
+from ..plotting import annotated_heatmap, figure_or_new
 
 __all__ = ["char_label", "draw_char_steps", "draw_loss_curves", "draw_temperatures", "temperature_sample_text"]
 
@@ -20,14 +22,13 @@ def char_label(c):
     return "\u2423" if c == " " else repr(c)[1:-1]
 
 
-def draw_char_steps(params, vocab, text_in, text_out):
+def draw_char_steps(params, vocab, text_in, text_out, fig=None):
     """The slides' picture of one forward pass: inputs, hidden states, scores, probabilities, losses.
 
     Inputs: charlm params, the Vocabulary, text_in (inputs, e.g. "hell") and text_out (targets,
-    e.g. "ello"), same length T. Returns: the figure (5 panels); each column is one time step,
-    and the target of each step is outlined on the probabilities.
+    e.g. "ello"), same length T; fig: a Figure to draw into (None: a new one). Returns: the figure
+    (5 panels); each column is one time step, and the target of each step is outlined on the probabilities.
     """
-    import matplotlib.pyplot as plt
     from matplotlib.patches import Rectangle
 
     if len(text_in) != len(text_out):
@@ -41,7 +42,8 @@ def draw_char_steps(params, vocab, text_in, text_out):
     losses = -np.log(probs[y, np.arange(len(y))])  # (T,)
     steps = [f"t={t + 1}\n'{c}'" for t, c in enumerate(text_in)]
     chars = [char_label(c) for c in vocab.symbols]
-    fig, axes = plt.subplots(1, 5, figsize=(15, 3.6), gridspec_kw={"width_ratios": [1, 1, 1, 1, 1.2]})
+    fig = figure_or_new(fig, (15, 3.6))
+    axes = fig.subplots(1, 5, gridspec_kw={"width_ratios": [1, 1, 1, 1, 1.2]})
     annotated_heatmap(axes[0], vocab.one_hot(text_in).T, chars, steps, "input x_t (one-hot)", fmt="{:.0f}")
     annotated_heatmap(axes[1], h, [f"h[{i}]" for i in range(H)], steps, "hidden h_t")
     annotated_heatmap(axes[2], logits, chars, steps, "scores z_t")
@@ -58,21 +60,21 @@ def draw_char_steps(params, vocab, text_in, text_out):
     return fig
 
 
-def draw_loss_curves(steps, train_nats, val_nats, title="loss per character", marks=()):
+def draw_loss_curves(steps, train_nats, val_nats, title="loss per character", marks=(), fig=None):
     """Training and validation loss in bits per character against steps. Returns the figure.
 
     Both curves should come from the same evaluation (rnnlib.charlm.CharLMTrainResult's train_nats
-    and val_nats: evaluate() on a fixed training slice and on the validation text).
+    and val_nats: evaluate_nats() on a fixed training slice and on the validation text).
 
     Inputs: steps, train_nats, val_nats: equal-length sequences (losses in nats per character);
-    marks: steps to mark with a dotted vertical line (e.g. where samples were taken).
+    marks: steps to mark with a dotted vertical line (e.g. where samples were taken); fig: a Figure
+    to draw into (None: a new one).
     """
-    import matplotlib.pyplot as plt
-
     if not len(steps) == len(train_nats) == len(val_nats):
         raise ValueError(f"train_nats and val_nats must have one entry per step ({len(steps)}); "
                          f"got {len(train_nats)} and {len(val_nats)}")
-    fig, ax = plt.subplots(figsize=(6, 3.5))
+    fig = figure_or_new(fig, (6, 3.5))
+    ax = fig.subplots()
     ax.plot(steps, [loss_report(v).bpc for v in train_nats], label="train (fixed slice)")
     ax.plot(steps, [loss_report(v).bpc for v in val_nats], label="validation (last 10%)")
     for i, step in enumerate(marks):
@@ -85,13 +87,15 @@ def draw_loss_curves(steps, train_nats, val_nats, title="loss per character", ma
     return fig
 
 
-def draw_temperatures(params, vocab, seed_text, temperatures=(0.5, 1.0, 2.0), top=12):
-    """Bars of the next-character distribution after seed_text at several temperatures. Returns the figure."""
-    import matplotlib.pyplot as plt
+def draw_temperatures(params, vocab, seed_text, temperatures=(0.5, 1.0, 2.0), top=12, fig=None):
+    """Bars of the next-character distribution after seed_text at several temperatures.
 
+    fig: a Figure to draw into (None: a new one). Returns: the figure.
+    """
     probs = {T: next_char_probs(params, vocab, seed_text, T) for T in temperatures}
     order = np.argsort(-probs[1.0 if 1.0 in probs else temperatures[0]])[:top]
-    fig, axes = plt.subplots(1, len(temperatures), figsize=(4 * len(temperatures), 3), sharey=True)
+    fig = figure_or_new(fig, (4 * len(temperatures), 3))
+    axes = fig.subplots(1, len(temperatures), sharey=True)
     for ax, T in zip(np.atleast_1d(axes), temperatures):
         ax.bar(range(len(order)), probs[T][order])
         ax.set_xticks(range(len(order)), [char_label(vocab.symbols[i]) for i in order])

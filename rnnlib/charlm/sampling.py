@@ -12,29 +12,20 @@ Works with the parameter dicts of rnnlib.charlm (W_xh (H, V), W_hh, b_h, W_hy (V
 uses the same layers: model.charlm_hidden_states (embedding lookup, + b_h, the scan), affine output, softmax.
 The generation loop itself is rnnlib.decoding's (greedy_decode, sample_decode), the one the char-LSTM and
 the caption decoders use too: this module only gives it the character model's step function,
-`charlm_step_fn(params)`.
+`charlm_step_fn(params)` (the step function and its zero initial state).
 """
 from __future__ import annotations
 
-import math
 import re
 
 import numpy as np
 
+from .._validate import check_index, check_positive_int, check_temperature
 from ..decoding import greedy_decode, sample_decode
 from ..layers import affine_forward, softmax
 from .model import PARAM_NAMES, charlm_hidden_states, check_params
 
-__all__ = ["charlm_step_fn", "check_temperature", "encode_seed", "next_char_probs", "sample", "word_hit_rate"]
-
-
-def check_temperature(temperature):
-    """Return temperature as a float; ValueError unless it is a finite number > 0."""
-    if isinstance(temperature, bool) or not isinstance(temperature, (int, float, np.integer, np.floating)) \
-            or not math.isfinite(temperature) or temperature <= 0:
-        raise ValueError(f"temperature must be a finite number > 0 (use greedy=True for the limit 0); "
-                         f"got {temperature!r}")
-    return float(temperature)
+__all__ = ["charlm_step_fn", "encode_seed", "next_char_probs", "sample", "word_hit_rate"]
 
 
 def encode_seed(vocab, seed_text):
@@ -62,20 +53,22 @@ def _scores(p, h):
     return z[0]
 
 
-def charlm_step_fn(params):
-    """The character model as rnnlib.decoding sees it: step(tokens (B,), (h,)) -> (scores (B, V), (h,)).
+def charlm_step_fn(params, batch_size=1):
+    """The character model as rnnlib.decoding sees it: (step, initial_state).
 
-    One step reads one character per row (embedding, + b_h, one tanh step from h (B, H)) and scores
-    the next one. params: a charlm parameter dict (float64 copies are made once).
+    step(tokens (B,), (h,)) -> (scores (B, V), (h,)) reads one character per row (embedding, + b_h,
+    one tanh step from h (B, H)) and scores the next one; initial_state is (zeros (batch_size, H),),
+    the state before any character. params: a charlm parameter dict (float64 copies are made once).
     """
-    check_params(params)
+    dims = check_params(params)
+    batch_size = check_positive_int("batch_size", batch_size)
     p = {k: np.asarray(params[k], dtype=np.float64) for k in PARAM_NAMES}
 
     def step(tokens, state):
         hs, _, _ = charlm_hidden_states(p, np.asarray(tokens, dtype=np.int64)[:, None], state[0])  # (1, B, H)
         return _scores(p, hs[-1]), (hs[-1],)
 
-    return step
+    return step, (np.zeros((batch_size, dims["H"])),)
 
 
 def _as_float64(params, vocab):
@@ -96,31 +89,31 @@ def next_char_probs(params, vocab, seed_text, temperature=1.0):
     return softmax(_scores(p, h)[0] / temperature)
 
 
-def sample(params, vocab, n, seed_text, temperature=1.0, greedy=False, rng=None):
+def sample(params, vocab, n, seed_text="\n", temperature=1.0, greedy=False, rng=0):
     """Generate n characters after seed_text, feeding each one back in.
 
     Inputs:
     - params: charlm parameter dict; vocab: the rnnlib.text.Vocabulary it was trained with.
     - n: number of characters to generate (>= 0).
-    - seed_text: non-empty string read first (from h = 0); the output continues it.
+    - seed_text: non-empty string read first (from h = 0); the output continues it (default a newline).
     - temperature: > 0, divides the scores before the softmax (ignored when greedy).
     - greedy: pick the most probable character each time (deterministic).
-    - rng: np.random.Generator or an int seed (None: seed 0), the only source of randomness.
+    - rng: np.random.Generator, an int seed (default 0: reproducible) or None (fresh), the only source
+      of randomness. The same signature and defaults as rnnlib.charlstm.sample.
     Returns: the n generated characters as a string (without the seed).
     """
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
-        raise ValueError(f"n must be a non-negative integer; got {n!r}")
+    n = check_index("n", n)
     temperature = check_temperature(temperature)
-    p, H = _as_float64(params, vocab)
+    p, _ = _as_float64(params, vocab)
     codes = encode_seed(vocab, seed_text)
     if n == 0:
         return ""
-    h = _read(p, codes[:-1], np.zeros((1, H)))  # the seed but its last character, which decoding feeds first
+    step, (h0,) = charlm_step_fn(p)
+    h = _read(p, codes[:-1], h0)  # the seed but its last character, which decoding feeds first
     if greedy:
-        out = greedy_decode(charlm_step_fn(p), (h,), int(codes[-1]), int(n))
+        out = greedy_decode(step, (h,), int(codes[-1]), n)
     else:
-        out = sample_decode(charlm_step_fn(p), (h,), int(codes[-1]), int(n), temperature=temperature,
-                            rng=0 if rng is None else rng)
+        out = sample_decode(step, (h,), int(codes[-1]), n, temperature=temperature, rng=rng)
     return vocab.decode(out[0])
 
 

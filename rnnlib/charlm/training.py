@@ -6,7 +6,7 @@ next (truncated BPTT: the gradient stops at the chunk boundary, the state does n
 of a pass through the text every stream starts again from h = 0. The budget is a number of
 steps (reproducible) or of seconds (for benchmarks; at least one step is always taken).
 
-At every evaluation, training and validation text are scored the same way: rnnlib.charlm.evaluate
+At every evaluation, training and validation text are scored the same way: rnnlib.charlm.evaluate_nats
 with the current weights on a fixed slice of the training text (its first len(val_data)
 characters) and on the validation text, so their difference is a real generalization gap. The
 running mean of the minibatch losses (weights changing while it is averaged) is kept separately.
@@ -19,14 +19,14 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .._validate import check_array, check_positive_int
+from .._validate import check_array, check_number, check_positive_int, check_rng
 from ..clipping import clip_by_global_norm
 from ..optim import Adagrad
 from ..progress import progress as progress_bar
 from .model import (PARAM_NAMES, charlm_backward, charlm_forward_unchecked, check_char_indices, check_params,
-                    evaluate, init_params, loss_report, make_streams)
+                    evaluate_nats, init_params, loss_report, make_streams)
 
-__all__ = ["CharLMTrainResult", "train_charlm", "keep_freed_memory"]
+__all__ = ["CharLMRecord", "CharLMTrainResult", "train_charlm", "keep_freed_memory"]
 
 
 def keep_freed_memory(pad_bytes=64 << 20):
@@ -51,21 +51,31 @@ def keep_freed_memory(pad_bytes=64 << 20):
         return False
 
 
+class CharLMRecord(NamedTuple):
+    """One evaluation of train_charlm, as its callback receives it."""
+
+    step: int  # updates made so far
+    train_nats: float  # evaluate_nats(params, train_data[:len(val_data)])
+    val_nats: float  # evaluate_nats(params, val_data)
+    running_nats: float  # mean minibatch loss per character since the previous evaluation
+    params: dict  # the parameters being trained (the live dict: copy it to keep this state)
+
+
 class CharLMTrainResult(NamedTuple):
     """What train_charlm returns; the lists have one entry per evaluation."""
 
     params: dict
     steps: list  # step numbers at which we evaluated
-    train_nats: list  # evaluate(params, train_data[:len(val_data)]) at that step
-    val_nats: list  # evaluate(params, val_data) at that step
+    train_nats: list  # evaluate_nats(params, train_data[:len(val_data)]) at that step
+    val_nats: list  # evaluate_nats(params, val_data) at that step
     chars: int  # training characters processed (steps * N * T)
     seconds: float  # wall time of the training loop (evaluations during it included, the final one not)
     running_nats: list  # mean minibatch loss per character since the previous evaluation
 
 
-def train_charlm(train_data, val_data, V, *, hidden_size=100, seq_length=25, batch_size=32, lr=0.1,
-                 max_norm=0.2, steps=None, seconds=None, eval_every=100, callback=None,
-                 rng=None, params=None, dtype=np.float32, progress=False):
+def train_charlm(train_data, val_data, V, *, steps=None, seconds=None, lr=0.1, batch_size=32, hidden_size=100,
+                 seq_length=25, max_norm=0.2, eval_every=100, rng=None, progress=True, callback=None, params=None,
+                 dtype=np.float32):
     """Train a character RNN with truncated BPTT, global-norm clipping and Adagrad.
 
     Inputs:
@@ -80,9 +90,12 @@ def train_charlm(train_data, val_data, V, *, hidden_size=100, seq_length=25, bat
     - steps or seconds: the budget; exactly one. Use steps for reproducible output. A seconds
       budget always runs at least one step, so every result has at least one evaluation.
     - eval_every: evaluate every this many steps (and at the end) on val_data and on the same
-      number of characters from the start of train_data, with the same function (evaluate).
-    - callback(step, params): called after each evaluation, e.g. to print a sample.
-    - rng: np.random.Generator for the initial weights (if params is None); dtype of new params.
+      number of characters from the start of train_data, with the same function (evaluate_nats).
+    - rng: np.random.Generator, an int seed or None (fresh), for the initial weights (if params is None).
+    - progress: show a tqdm.auto bar (rnnlib.progress; TQDM_DISABLE=1 turns it off).
+    - callback(record): called after each evaluation with a CharLMRecord (step, train_nats, val_nats,
+      running_nats, params), e.g. to print a sample.
+    - dtype of new params.
     - params: optional parameters to continue training from; they are updated IN PLACE (and
       returned as result.params), like min-char-rnn's weights.
     Returns: CharLMTrainResult. Raises FloatingPointError with a clear message if the loss is not finite.
@@ -95,10 +108,8 @@ def train_charlm(train_data, val_data, V, *, hidden_size=100, seq_length=25, bat
     eval_every = check_positive_int("eval_every", eval_every)
     hidden_size, seq_length = check_positive_int("hidden_size", hidden_size), check_positive_int("seq_length", seq_length)
     batch_size = check_positive_int("batch_size", batch_size)
-    for name, value in (("lr", lr), ("max_norm", max_norm)):
-        if isinstance(value, bool) or not isinstance(value, (int, float, np.floating)) or not 0 < value < math.inf:
-            raise ValueError(f"{name} must be a positive finite number; got {value!r}")
-    params = init_params(V, hidden_size, rng, dtype) if params is None else params
+    lr, max_norm = check_number("lr", lr, 0, low_open=True), check_number("max_norm", max_norm, 0, low_open=True)
+    params = init_params(V, hidden_size, check_rng("rng", rng), dtype) if params is None else params
     H = check_params(params)["H"]
     streams = make_streams(train_data, batch_size, seq_length)  # (N, S + 1)
     check_array("val_data", val_data, ("L",), kind="int")
@@ -141,7 +152,7 @@ def train_charlm(train_data, val_data, V, *, hidden_size=100, seq_length=25, bat
 def _record(result, params, train_slice, val_data, step, running_nats, callback):
     result.steps.append(step)
     result.running_nats.append(running_nats)
-    result.train_nats.append(evaluate(params, train_slice))
-    result.val_nats.append(evaluate(params, val_data))
+    result.train_nats.append(evaluate_nats(params, train_slice))
+    result.val_nats.append(evaluate_nats(params, val_data))
     if callback is not None:
-        callback(step, params)
+        callback(CharLMRecord(step, result.train_nats[-1], result.val_nats[-1], running_nats, params))

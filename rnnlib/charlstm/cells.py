@@ -1,4 +1,4 @@
-"""Interpretable cells (seed 001): LSTM units whose activation tracks something you can name.
+"""Interpretable cells (the LSTM lecture; Karpathy et al. 2015): LSTM units whose activation tracks a nameable feature.
 
 Run a trained char-LSTM over a passage, record every unit's cell state c_t (or output h_t) after
 each character, and correlate each unit with simple features of the text at that character:

@@ -6,7 +6,7 @@
         [--sample N] [--threads 2]
 
 The defaults are the fastest-learning configuration found for a 100 s budget on 2 CPU cores
-(compared by steps: see the README's char-LSTM paragraph).
+(compared by steps: see docs/benchmarks.md).
 
 The last 10% of the text is validation. A progress bar and one line per evaluation (wall time,
 step, training loss, validation loss on the first 10,000 validation characters) go to stderr;
@@ -28,8 +28,6 @@ import argparse
 import math
 import os
 import sys
-
-import torch
 
 from .model import sample, save_checkpoint
 from ..cli import fraction, number, one_line_parser, run_command, write_above_bar
@@ -65,7 +63,7 @@ def _seconds_since_process_start():
 
 def build_parser():
     p, _ = one_line_parser(PROG, description="Train a character-level LSTM (torch, CPU) on a text file; "
-                                              "the last 10%% is validation.")
+                                              "the last 10% is validation.")
     p.add_argument("--text", required=True, help="UTF-8 text file to learn from")
     budget = p.add_mutually_exclusive_group()
     budget.add_argument("--seconds", type=number(float), help="wall-clock budget, final evaluation included (default 100)")
@@ -101,7 +99,6 @@ def build_parser():
 
 
 def _run(args):
-    torch.set_num_threads(args.threads)
     text = load_text(args.text)
     vocab = Vocabulary(text)
     train, val = (vocab.encode(part) for part in train_val_split(text))
@@ -112,24 +109,28 @@ def _run(args):
                          f"need at least N*(T+1) + 1 = {need}")
     print(f"{args.text}: {len(text):,} characters, V={len(vocab)}; train {len(train):,}, validation "
           f"{len(val):,} (last 10%); H={args.hidden} x {args.layers} layer(s), N={args.batch_size}, "
-          f"T={args.seq_length}, {torch.get_num_threads()} threads", file=sys.stderr)
+          f"T={args.seq_length}, {args.threads} threads", file=sys.stderr)
 
     def show(rec):
-        write_above_bar(f"{rec['seconds']:7.1f} s  step {rec['step']:5d}  train {rec['train_nats']:.4f}  "
-               f"val(slice) {rec['val_nats']:.4f} nats/char ({rec['val_nats'] / math.log(2):.3f} bpc)")
+        write_above_bar(f"{rec.seconds:7.1f} s  step {rec.step:5d}  train {rec.train_nats:.4f}  "
+                        f"val(slice) {rec.val_nats:.4f} nats/char ({rec.val_nats / math.log(2):.3f} bpc)")
 
     budget = {"steps": args.steps} if args.steps else {"seconds": args.seconds or 100.0}
-    result = train_charlstm(train, val, len(vocab), hidden_size=args.hidden, layers=args.layers, embed_size=args.embed,
-                            seq_length=args.seq_length, batch_size=args.batch_size, lr=args.lr, beta2=args.beta2, warmup=args.warmup,
-                            floor=args.floor, forget_bias=args.forget_bias, ema=args.ema or None, seed=args.seed,
-                            eval_every=args.eval_every, eval_chars=args.eval_chars, callback=show,
-                            progress_bar=True, elapsed_before=_seconds_since_process_start(), **budget)
+    result = train_charlstm(train, val, len(vocab), lr=args.lr, batch_size=args.batch_size, hidden_size=args.hidden,
+                            layers=args.layers, embed_size=args.embed, seq_length=args.seq_length, beta2=args.beta2,
+                            warmup=args.warmup, floor=args.floor, forget_bias=args.forget_bias, ema=args.ema or None,
+                            rng=args.seed, eval_every=args.eval_every, eval_chars=args.eval_chars, progress=True,
+                            callback=show, threads=args.threads, elapsed_before=_seconds_since_process_start(),
+                            **budget)
     if args.save:
-        save_checkpoint(args.save, result.model, vocab)
+        meta = {"text": os.path.basename(args.text), "steps": result.steps[-1], "seed": args.seed,
+                "val_nats": result.final_val_nats}
+        save_checkpoint(args.save, result.model, vocab, meta)
         write_above_bar(f"saved {args.save}")
     if args.sample:
         write_above_bar("--- sample (temperature 0.8) ---\n" + sample(result.model, vocab, args.sample, "\n", 0.8, rng=args.seed))
-    print(f"seconds={result.seconds:.1f} val_nats={result.val_nats:.4f} val_bpc={result.val_nats / math.log(2):.4f}")
+    final = result.final_val_nats
+    print(f"seconds={result.seconds:.1f} val_nats={final:.4f} val_bpc={final / math.log(2):.4f}")
 
 
 def main(argv=None):

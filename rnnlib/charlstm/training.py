@@ -28,25 +28,42 @@ import torch
 
 from .._validate import check_positive_int
 from .model import CharLSTM, as_index_tensor, evaluate_nats
-from ..progress import progress
+from ..progress import progress as progress_bar
+from ..seed import torch_seed
+from ..threads import torch_threads
 
-__all__ = ["CharLSTMTrainResult", "lr_at", "short_run", "train_charlstm"]
+__all__ = ["CharLSTMRecord", "CharLSTMTrainResult", "EVAL_STREAMS", "lr_at", "short_run", "train_charlstm"]
+
+EVAL_STREAMS = 64  # the loop scores validation text as 64 streams (evaluate_nats(..., streams=EVAL_STREAMS))
+
+
+class CharLSTMRecord(NamedTuple):
+    """One evaluation of train_charlstm, as its callback receives it."""
+
+    step: int  # updates made so far
+    seconds: float  # wall time since the start
+    cpu_seconds: float  # this process's CPU time since the start, all threads: a load-independent gauge
+    chars: int  # training characters read
+    train_nats: float  # mean training loss since the previous record (nan at step 0)
+    val_nats: float  # on the validation slice (the first eval_chars characters of val_data)
 
 
 class CharLSTMTrainResult(NamedTuple):
-    """What train_charlstm returns.
+    """What train_charlstm returns; the lists have one entry per evaluation (the first at step 0).
 
     - model: the trained CharLSTM (eval mode); with ema, the moving average of the weights.
-    - history: list of dicts, one per evaluation: step, seconds (wall time since the start),
-      cpu_seconds (this process's CPU time since the start, all threads: a load-independent gauge), chars (training characters read), train_nats (mean training loss since the previous record),
-      val_nats (on the validation slice).
-    - val_nats: the final loss on the whole validation data, nats/char.
-    - steps: updates made; seconds: total wall time, the final evaluation included.
+    - steps, train_nats, val_nats, wall_seconds, cpu_seconds: the CharLSTMRecord fields of every
+      evaluation; steps[-1] is the number of updates made, val_nats is on the validation slice.
+    - final_val_nats: the loss on the whole validation data after training, nats/char.
+    - seconds: total wall time, the final evaluation included.
     """
     model: CharLSTM
-    history: list
-    val_nats: float
-    steps: int
+    steps: list
+    train_nats: list
+    val_nats: list
+    wall_seconds: list
+    cpu_seconds: list
+    final_val_nats: float
     seconds: float
 
 
@@ -71,21 +88,33 @@ def _batches(train, N, T, generator):
             yield x[:, t:t + T], y[:, t:t + T], t == 0
 
 
-def train_charlstm(train_data, val_data, V, *, hidden_size=256, layers=1, embed_size=64, seq_length=32, batch_size=32,
-                   lr=8e-3, beta2=0.99, warmup=0.02, floor=0.1, max_norm=1.0, forget_bias=None, ema=0.995, steps=None,
-                   seconds=None, seed=0, eval_every=100, eval_chars=10000, callback=None, progress_bar=False, elapsed_before=0.0):
+def train_charlstm(train_data, val_data, V, *, steps=None, seconds=None, lr=8e-3, batch_size=32, hidden_size=256,
+                   layers=1, embed_size=64, seq_length=32, beta2=0.99, warmup=0.02, floor=0.1, max_norm=1.0,
+                   forget_bias=None, ema=0.995, rng=0, eval_every=100, eval_chars=10000, progress=True, callback=None,
+                   threads=None, elapsed_before=0.0):
     """Train a CharLSTM on index sequences; give exactly one budget: steps (reproducible) or seconds.
 
     Inputs: train_data (L,), val_data (M,) int indices in [0, V); sizes; Adam lr with its schedule
     (lr_at: warm-up fraction `warmup`, cosine down to floor*lr) and betas (0.9, beta2), global-norm clip max_norm;
     forget_bias: if not None, the forget gates' bias starts at this value (torch's b_ih; b_hh's forget
     part at 0) instead of torch's uniform init; ema: None, or a decay in [0, 1) for the moving average of
-    the weights that is evaluated and returned (0 keeps the trained weights); seed for the weights and the offsets; eval_every
-    updates between evaluations on the first eval_chars characters of val_data; callback(record)
-    called after each evaluation; elapsed_before: seconds already spent (e.g. the process's start-up),
-    counted in the seconds budget and in the reported times.
-    Returns: CharLSTMTrainResult (final val_nats on all of val_data).
+    the weights that is evaluated and returned (0 keeps the trained weights); rng (an int seed, default 0,
+    a np.random.Generator or None; rnnlib.seed.torch_seed) for the weights and the offsets; eval_every
+    updates between evaluations on the first eval_chars characters of val_data; progress: a tqdm.auto bar;
+    callback(record) called after each evaluation with a CharLSTMRecord; threads: torch threads while
+    training (rnnlib.threads.torch_threads; None leaves torch's setting alone); elapsed_before: seconds
+    already spent (e.g. the process's start-up), counted in the seconds budget and in the reported times.
+    Returns: CharLSTMTrainResult (final_val_nats on all of val_data).
+    Raises FloatingPointError naming the step, the loss and lr if the loss is not finite.
     """
+    with torch_threads(threads):
+        return _train(train_data, val_data, V, steps, seconds, lr, batch_size, hidden_size, layers, embed_size,
+                      seq_length, beta2, warmup, floor, max_norm, forget_bias, ema, rng, eval_every, eval_chars,
+                      progress, callback, elapsed_before)
+
+
+def _train(train_data, val_data, V, steps, seconds, lr, batch_size, hidden_size, layers, embed_size, seq_length, beta2,
+           warmup, floor, max_norm, forget_bias, ema, rng, eval_every, eval_chars, progress, callback, elapsed_before):
     start, cpu_start = time.perf_counter() - float(elapsed_before), time.process_time()
     V = check_positive_int("V", V)
     train, val = as_index_tensor("train_data", train_data, V), as_index_tensor("val_data", val_data, V)
@@ -108,9 +137,10 @@ def train_charlstm(train_data, val_data, V, *, hidden_size=256, layers=1, embed_
                                        "finite (or None for torch's init)")]:
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not ok(value):
             raise ValueError(f"{name} must be a number {expected}; got {value!r}")
+    seed = torch_seed(rng)
     torch.manual_seed(seed)
     gen = torch.Generator().manual_seed(seed)
-    model = CharLSTM(V, hidden_size, layers, embed_size)
+    model = CharLSTM(V, embed_size=embed_size, hidden_size=hidden_size, layers=layers)
     if forget_bias is not None:
         _set_forget_bias(model, float(forget_bias))
     opt = torch.optim.Adam(model.parameters(), lr=lr, betas=(0.9, beta2))
@@ -118,17 +148,16 @@ def train_charlstm(train_data, val_data, V, *, hidden_size=256, layers=1, embed_
     val_slice = val[: eval_chars + 1]
     history, state, losses, step = [], None, [], 0
     eval_rate = None  # seconds per validation character, measured
-    bar = progress(total=steps if steps else round(seconds), unit="step" if steps else "s", enabled=progress_bar,
-                   desc="char-LSTM")
+    bar = progress_bar(total=steps if steps else round(seconds), unit="step" if steps else "s", enabled=progress,
+                       desc="char-LSTM")
 
     def record():
         nonlocal eval_rate
         t0 = time.perf_counter()
-        v = evaluate_nats(averaged, val_slice)
+        v = evaluate_nats(averaged, val_slice, streams=EVAL_STREAMS)
         eval_rate = (time.perf_counter() - t0) / len(val_slice)
-        rec = {"step": step, "seconds": time.perf_counter() - start, "cpu_seconds": time.process_time() - cpu_start,
-               "chars": step * N * T,
-               "train_nats": float(np.mean(losses)) if losses else float("nan"), "val_nats": v}
+        rec = CharLSTMRecord(step, time.perf_counter() - start, time.process_time() - cpu_start, step * N * T,
+                             float(np.mean(losses)) if losses else float("nan"), v)
         history.append(rec)
         losses.clear()
         if callback is not None:
@@ -164,16 +193,20 @@ def train_charlstm(train_data, val_data, V, *, hidden_size=256, layers=1, embed_
                     a.lerp_(p, weight)
         losses.append(loss.item())
         if not math.isfinite(losses[-1]):
-            raise FloatingPointError(f"training diverged at step {step}: loss {losses[-1]}; try a smaller lr")
+            bar.close()
+            raise FloatingPointError(f"training diverged at step {step}: loss {losses[-1]}; try a smaller lr (now {lr})")
         step += 1
         bar.update(1 if steps else round(time.perf_counter() - start) - bar.n)
         if step % eval_every == 0:
             record()
-    if not history or history[-1]["step"] != step:
+    if not history or history[-1].step != step:
         record()
-    final = evaluate_nats(averaged, val)
+    final = evaluate_nats(averaged, val, streams=EVAL_STREAMS)
     bar.close()
-    return CharLSTMTrainResult(averaged.eval(), history, final, step, time.perf_counter() - start)
+    columns = [list(column) for column in zip(*history)]  # the CharLSTMRecord fields, one list each
+    steps_, wall, cpu, _, train_nats, val_nats = columns
+    return CharLSTMTrainResult(averaged.eval(), steps_, train_nats, val_nats, wall, cpu, final,
+                               time.perf_counter() - start)
 
 
 def _set_forget_bias(model, value):
@@ -184,14 +217,14 @@ def _set_forget_bias(model, value):
             getattr(model.lstm, f"bias_hh_l{k}")[H:2 * H].zero_()
 
 
-def short_run(text=None, steps=30, hidden_size=128, seq_length=64, batch_size=32, lr=1e-2, beta2=0.999, seed=0,
-              eval_every=5, eval_chars=4000):
+def short_run(text=None, *, steps=30, lr=1e-2, batch_size=32, hidden_size=128, seq_length=64, beta2=0.999, rng=0,
+              eval_every=5, eval_chars=4000, progress=True, callback=None, threads=None):
     """A short live run for a notebook: a small char-LSTM (H=128) on the plays, 30 updates of 32 x 64 characters.
 
-    Inputs: text (default: assets/shakespeare_plays_gut.txt), a steps budget, sizes, Adam's beta2 (torch's
-    default here: notebook 05's margins for this run were measured with it, and with the trained weights
-    themselves, no moving average), seed.
-    Returns: CharLSTMTrainResult; its history shows the validation loss (on a slice) falling.
+    Inputs: text (default: assets/shakespeare_plays_gut.txt), then train_charlstm's keywords: a steps
+    budget, sizes, Adam's beta2 (torch's default here: notebook 05's margins for this run were measured
+    with it, and with the trained weights themselves, no moving average), rng, progress, callback, threads.
+    Returns: CharLSTMTrainResult; its val_nats (on a slice) fall.
     """
     from ..paths import asset_path
     from ..text import Vocabulary, load_text, train_val_split
@@ -199,6 +232,7 @@ def short_run(text=None, steps=30, hidden_size=128, seq_length=64, batch_size=32
     text = load_text(asset_path("shakespeare_plays_gut.txt")) if text is None else text
     vocab = Vocabulary(text)
     train, val = (vocab.encode(part) for part in train_val_split(text))
-    return train_charlstm(train, val[: eval_chars + 1], len(vocab), hidden_size=hidden_size, layers=1, seq_length=seq_length,
-                          batch_size=batch_size, lr=lr, beta2=beta2, ema=None, steps=steps, seed=seed, eval_every=eval_every,
-                          eval_chars=eval_chars)
+    return train_charlstm(train, val[: eval_chars + 1], len(vocab), steps=steps, lr=lr, batch_size=batch_size,
+                          hidden_size=hidden_size, layers=1, seq_length=seq_length, beta2=beta2, ema=None, rng=rng,
+                          eval_every=eval_every, eval_chars=eval_chars, progress=progress, callback=callback,
+                          threads=threads)

@@ -10,6 +10,7 @@ import numpy as np
 
 from ..charlm import PARAM_NAMES, charlm_backward, charlm_forward, init_params
 from ..charlm.loop import loop_loss_and_grads
+from .. import optim
 from ..gradcheck import rel_error
 from .harness import NOT_IMPLEMENTED, call_student, compare_outputs, report_pass
 
@@ -67,11 +68,13 @@ def check_step_backward(step_backward):
 
 
 def check_adagrad_step(adagrad_step):
-    """Check a student's adagrad_step(param, grad, memory, lr) -> None (in place on param and memory)."""
+    """Check a student's adagrad_step(param, grad, memory, lr) -> None (in place on param and memory).
+
+    The reference is rnnlib.optim.adagrad_step in min-char-rnn's form (eps = 1e-8 inside the root)."""
     rng = np.random.default_rng(4)
     param, grad, memory = rng.normal(size=(3, 2)), rng.normal(size=(3, 2)), rng.random((3, 2))
-    want_memory = memory + grad**2
-    want = param - 0.1 * grad / np.sqrt(want_memory + 1e-8)
+    want, want_memory = param.copy(), memory.copy()
+    optim.adagrad_step(want, grad, want_memory, 0.1, 1e-8, eps_inside=True)
     bug = param + 0.1 * param / np.sqrt(want_memory + 1e-8)
     p, m = param.copy(), memory.copy()
     try:

@@ -26,6 +26,7 @@ from .._validate import check_number, check_positive_int
 from ..clipping import GradientPath, cliff_loss_and_grad, clip_by_global_norm
 from ..decoding import log_softmax
 from ..gated.widgets import GateTrace
+from ..optim import adagrad_step
 
 __all__ = ["attempt", "failure_message", "reference_adagrad_step", "adagrad_path", "BOWL",
            "reference_rnn_backward", "gradient_norms_per_step", "reference_clip", "clipped_descent", "CLIFF",
@@ -62,13 +63,9 @@ BOWL = np.array([1.0, 20.0])  # curvatures of the loss 0.5 * sum(BOWL * theta**2
 
 
 def reference_adagrad_step(param, grad, memory, lr):
-    """rnnlib's Adagrad (rnnlib.charlm.adagrad_update) on one parameter, in place."""
-    from ..charlm import adagrad_update
-
-    names = ("W_xh", "W_hh", "b_h", "W_hy", "b_y")
-    adagrad_update({k: param if k == "W_xh" else np.zeros(1) for k in names},
-                   {k: grad if k == "W_xh" else np.zeros(1) for k in names},
-                   {k: memory if k == "W_xh" else np.zeros(1) for k in names}, lr)
+    """rnnlib's Adagrad step (rnnlib.optim.adagrad_step, min-char-rnn's eps = 1e-8 inside the root) on one
+    parameter, in place."""
+    adagrad_step(param, grad, memory, lr, 1e-8, eps_inside=True)
 
 
 def adagrad_path(fn, lr, steps=60, theta0=(-3.0, 1.0)):

@@ -1,14 +1,15 @@
 """Gated cells beyond the core LSTM and GRU (notebook 05):
 
     variants    seven cells written as loops (LSTM, peephole, coupled, MUT1-3) behind one RecurrentLayer
-    compare     their comparison over seeds on the memory task and on text; `python -m rnnlib.gated.compare`
+    comparison  their comparison over seeds on the memory task and on text
+    compare     that comparison's command line, `python -m rnnlib.gated.compare` (not imported here)
     gradients   how far a gradient travels through RNN, LSTM and GRU (per-step decay, forget path)
     gru_forms   the GRU's update-gate direction and reset placement, as the papers and torch write them
     widgets     the gate inspector: gate values along a sequence, as a table, a figure and a widget
 """
 from .variants import (CELLS, CoupledLSTMCell, LSTMLoopCell, MUT1Cell, MUT2Cell, MUT3Cell, PeepholeLSTMCell,
                        RecurrentLayer, variant_layer)
-from .compare import (accuracy_spread, char_comparison, char_run, format_table, memory_comparison,
+from .comparison import (accuracy_spread, char_comparison, char_run, CharRecord, format_table, memory_comparison,
                       memory_runs, parse_config, SeedSpread)
 from .gradients import decay_per_step, forget_path_gain, input_gradient_by_distance, KINDS, torch_like_init
 from .gru_forms import flip_update_gate, gru_forward_variant, RESETS, UPDATES
@@ -19,6 +20,7 @@ __all__ = [
     "CELLS",
     "char_comparison",
     "char_run",
+    "CharRecord",
     "CoupledLSTMCell",
     "decay_per_step",
     "draw_gates",

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validate import check_array, check_positive_int
+from .._validate import check_array, check_choice, check_positive_int, check_rng
 from ..gru import gru_backward, gru_forward
 from ..lstm import LSTMCache, lstm_backward, lstm_forward
 from ..rnn import rnn_backward, rnn_forward
@@ -24,24 +24,18 @@ KINDS = ("rnn", "lstm", "gru")
 _GATES = {"rnn": 1, "lstm": 4, "gru": 3}
 
 
-def _check_kind(kind):
-    if kind not in KINDS:
-        raise ValueError(f"kind must be one of {KINDS}; got {kind!r}")
-
-
 def torch_like_init(kind, D, H, rng, forget_bias=0.0, remember_bias=0.0):
     """Parameters drawn as torch initialises nn.RNN / LSTM / GRU: every entry U(-1/sqrt(H), 1/sqrt(H)).
 
     torch has two biases; where rnnlib keeps one (RNN, LSTM) it is their sum, as torch computes it.
-    Inputs: kind ("rnn", "lstm", "gru"), D, H, rng (np.random.Generator), forget_bias (added to
+    Inputs: kind ("rnn", "lstm", "gru"), D, H, rng (np.random.Generator, an int seed or None), forget_bias (added to
     the LSTM's f block; only for kind="lstm"), remember_bias (as in rnnlib.gated.variants: LSTM f up
     and i down, GRU z up; not for kind="rnn").
     Returns: dict of float64 arrays named as the forward function's arguments.
     """
-    _check_kind(kind)
+    check_choice("kind", kind, KINDS)
     D, H = check_positive_int("D", D), check_positive_int("H", H)
-    if not isinstance(rng, np.random.Generator):
-        raise ValueError(f"rng must be a np.random.Generator; got {type(rng).__name__}")
+    rng = check_rng("rng", rng)
     if forget_bias and kind != "lstm":
         raise ValueError(f"forget_bias applies to kind='lstm' only; got kind={kind!r}, forget_bias={forget_bias!r}")
     if remember_bias and kind == "rnn":
@@ -73,14 +67,14 @@ def input_gradient_by_distance(kind, x, params, rng):
     Inputs:
     - kind: "rnn", "lstm" or "gru"; params: its parameters (e.g. from torch_like_init).
     - x: (N, T, D) inputs (h0 = 0, c0 = 0).
-    - rng: np.random.Generator for the unit vectors u (one per example).
+    - rng: np.random.Generator (an int seed or None) for the unit vectors u (one per example).
     Returns: g: (T,) array, g[d] for the input d steps before the last.
     """
-    _check_kind(kind)
+    check_choice("kind", kind, KINDS)
     x = check_array("x", x, ("N", "T", "D"))
     h, cache, backward = _run(kind, x, params)
     N, T, H = h.shape
-    u = rng.normal(size=(N, H))
+    u = check_rng("rng", rng).normal(size=(N, H))
     u /= np.linalg.norm(u, axis=1, keepdims=True)
     dh = np.zeros((N, T, H))
     dh[:, -1] = u  # the loss reads only the last state

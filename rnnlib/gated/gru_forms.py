@@ -2,12 +2,12 @@
 
 Two independent choices hide behind "the GRU":
 
-- **Which way z points.** Cho et al. (2014) and seeds 000/002 write h_t = z * h_{t-1} + (1 - z) * n
-  (z = 1 keeps the old state); Olah's blog (seed 001) and the MUT cells write
+- **Which way z points.** Cho et al. (2014) and two of the slide decks write h_t = z * h_{t-1} + (1 - z) * n
+  (z = 1 keeps the old state); Olah's blog (and the slides that follow it) and the MUT cells write
   h_t = (1 - z) * h_{t-1} + z * n (z = 1 takes the new candidate). Since sigmoid(-a) = 1 - sigmoid(a),
   negating the z block of every weight and bias turns one into the other: one model, two labels.
 - **Where the reset acts.** Cho's paper resets before the matmul, n = tanh(x W_xn.T + (r * h) W_hn.T + b),
-  while torch and cuDNN (and seed 002's slide) reset after it, n = tanh(x W_xn.T + b_xn + r * (h W_hn.T + b_hn)).
+  while torch and cuDNN (and one of the slides) reset after it, n = tanh(x W_xn.T + b_xn + r * (h W_hn.T + b_hn)).
   These are different functions: r * (h W.T) = (r * h) W.T only when W_hn is diagonal, and b_hn is
   scaled by r only in the second. rnnlib.gru implements reset-after, torch's form, so that its
   weights load into torch.nn.GRU (and cuDNN) unchanged and parity can be checked to 1e-10.
@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validate import check_cell_args
+from .._validate import check_cell_args, check_choice
 from ..lstm import sigmoid
 
 __all__ = ["gru_forward_variant", "flip_update_gate", "UPDATES", "RESETS"]
@@ -34,10 +34,8 @@ def gru_forward_variant(x, h0, W_xh, W_hh, b_xh, b_hh, update="cho", reset="afte
     - update: "cho" or "olah"; reset: "after" or "before".
     Returns: h: (N, T, H) hidden states h_1 .. h_T.
     """
-    if update not in UPDATES:
-        raise ValueError(f"update must be one of {UPDATES}; got {update!r}")
-    if reset not in RESETS:
-        raise ValueError(f"reset must be one of {RESETS}; got {reset!r}")
+    check_choice("update", update, UPDATES)
+    check_choice("reset", reset, RESETS)
     dims = {}
     x, h_prev, W_xh, W_hh, b_xh, b_hh = check_cell_args(3, dims, x=x, h0=h0, W_xh=W_xh, W_hh=W_hh, b_xh=b_xh, b_hh=b_hh)
     H = dims["H"]

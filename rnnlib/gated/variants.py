@@ -1,4 +1,4 @@
-"""The seeds' gated-cell variants as small torch modules, for comparisons (not for speed).
+"""The slides' gated-cell variants as small torch modules, for comparisons (not for speed).
 
 Each cell splits its work the way rnnlib.rnn does: `inputs(x)` computes everything that depends on x
 alone for all steps at once, `step(xw_t, state)` is the sequential part. `RecurrentLayer` runs a cell
@@ -6,11 +6,11 @@ over a sequence and returns `(out (N, T, H), state)` like torch.nn.LSTM, so `var
 be handed to rnnlib.tasks.train_sequence_classifier in place of torch.nn.LSTM.
 
 - "lstm_loop": the LSTM of rnnlib.lstm (gates i, f, g, o), to check this machinery against nn.LSTM.
-- "peephole" (Gers & Schmidhuber 2000; seed 001): the gates also see the cell, i and f see c_{t-1},
-  o sees c_t. As in Gers & Schmidhuber and Greff et al., the peephole weights are diagonal
-  (p * c); seed 001's W·[C, h, x] suggests a full matrix.
-- "coupled" (CIFG; seed 001): one gate decides both: c_t = f * c_{t-1} + (1 - f) * g.
-- "mut1", "mut2", "mut3" (Jozefowicz et al. 2015; seeds 000/001), with their update written as
+- "peephole" (Gers & Schmidhuber 2000; the slides' "LSTM variants"): the gates also see the cell, i and f
+  see c_{t-1}, o sees c_t. As in Gers & Schmidhuber and Greff et al., the peephole weights are diagonal
+  (p * c); the slides' W·[C, h, x] suggests a full matrix.
+- "coupled" (CIFG; the slides' "LSTM variants"): one gate decides both: c_t = f * c_{t-1} + (1 - f) * g.
+- "mut1", "mut2", "mut3" (Jozefowicz et al. 2015, as the slides list them), with their update written as
   h_{t+1} = n * z + h_t * (1 - z) (Olah's direction of z). MUT1's tanh(x_t) and MUT2's bare x_t in r
   need x of size H; when D != H a bias-free linear map P (D -> H) is applied first (with one-hot
   inputs, an embedding).
@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import torch
 from torch import nn
+
+from .._validate import check_choice
 
 __all__ = ["CELLS", "RecurrentLayer", "variant_layer", "LSTMLoopCell", "PeepholeLSTMCell", "CoupledLSTMCell",
            "MUT1Cell", "MUT2Cell", "MUT3Cell"]
@@ -231,8 +233,7 @@ def variant_layer(name, forget_bias=0.0, remember_bias=0.0):
       Tallec & Ollivier (2018, "chrono" initialisation) draw such a bias per unit; here it is one constant.
     Returns: a callable suitable as rnn_class for rnnlib.tasks.train_sequence_classifier.
     """
-    if name not in _BUILTIN and name not in CELLS:
-        raise ValueError(f"name must be one of {sorted(_BUILTIN) + sorted(CELLS)}; got {name!r}")
+    check_choice("name", name, sorted(_BUILTIN) + sorted(CELLS))
 
     def layer(input_size, hidden_size, batch_first=True):
         if name in _BUILTIN:

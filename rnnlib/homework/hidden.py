@@ -167,11 +167,11 @@ def test_char_step_backward(student_fn, m, rng):
 
 
 def test_adagrad_step(student_fn, m, rng):
-    checkers = m["rnnlib.checkers"]
+    optim, checkers = m["rnnlib.optim"], m["rnnlib.checkers"]
     shape = tuple(int(v) for v in rng.integers(1, 6, size=2))
     param, grad, memory, lr = rng.normal(size=shape), rng.normal(size=shape), rng.random(shape), float(rng.uniform(0.01, 1))
-    want_memory = memory + grad * grad
-    want_param = param - lr * grad / np.sqrt(want_memory + 1e-8)
+    want_param, want_memory = param.copy(), memory.copy()
+    optim.adagrad_step(want_param, grad, want_memory, lr, 1e-8, eps_inside=True)  # min-char-rnn's form
     p, m_ = param.copy(), memory.copy()
     student_fn(p, grad.copy(), m_, lr)
     checkers.compare_outputs("adagrad_step", (p, m_), {"param": want_param, "memory": want_memory},
@@ -265,7 +265,7 @@ def test_beam_step(student_fn, m, rng):
 
 
 TESTS = {name[len("test_"):]: fn for name, fn in dict(globals()).items() if name.startswith("test_")}
-NEEDED = ["rnnlib.rnn", "rnnlib.checkers", "rnnlib.charlm.loop", "rnnlib.charlm", "rnnlib.clipping", "rnnlib.jacobians",
+NEEDED = ["rnnlib.rnn", "rnnlib.optim", "rnnlib.checkers", "rnnlib.charlm.loop", "rnnlib.charlm", "rnnlib.clipping", "rnnlib.jacobians",
           "rnnlib.lstm", "rnnlib.checkers.lstm", "rnnlib.checkers.captioning"]
 
 

@@ -70,7 +70,7 @@ HOMEWORK = {
         Exercise("step_backward", 3, "char_step_backward", "rnnlib.checkers.charloop:check_step_backward",
                  ("rnnlib.charlm.loop:loop_step_backward",) + RNN_STEP),
         Exercise("adagrad_step", 2, "adagrad_step", "rnnlib.checkers.charloop:check_adagrad_step",
-                 ("rnnlib.charlm:adagrad_update", "rnnlib.charlm.loop:loop_adagrad_update")),
+                 ("rnnlib.optim:adagrad_step", "rnnlib.optim:adagrad_update", "rnnlib.charlm.loop:loop_adagrad_update")),
     )),
     "03": Homework("03", NOTEBOOKS / "03_bptt.ipynb", (
         Exercise("my_rnn_step_backward", 3, "rnn_step_backward", "rnnlib.checkers:check_rnn_step_backward",
