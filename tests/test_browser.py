@@ -81,7 +81,7 @@ NEEDS = {
     "02_char_rnn.ipynb": ["from rnnlib.charlm import", "sonnets, plays = load_corpus(", "vocab = Vocabulary(sonnets)",
                           'SEED_LINE = "Shall I compare', "widget = temperature_widget(",
         "def adagrad_step(", "adagrad_widget(fn=adagrad_step"],
-    "05_lstm_gru.ipynb": ["from rnnlib.gated import compare as gate_compare", "GAP, STEPS, SEEDS = 60", "model = runs[\"lstm:4\"][0].model",
+    "05_lstm_gru.ipynb": ["from rnnlib.gated import comparison as gate_compare", "GAP, STEPS, SEEDS = 60", "model = runs[\"lstm:4\"][0].model",
                           "charlstm, vocab, _ = load_checkpoint()", "cell_viewer(charlstm, vocab", "sentence_trace = lstm_gate_trace(",
         "def my_lstm_step_forward(", "lstm_gate_widget(one_hot(seq[0], 9)"],
     "06_captioning.ipynb": ["from rnnlib.captioning import world as cw", 'test = cw.make_split("test", n=300)',
