@@ -44,7 +44,7 @@ The map: a folder per model family, the shared core at the top. Import a name fr
                            lm_training, jacobians, clipping, optim, gradcheck (training and its
                            mathematics); decoding, text, tasks, trace, examples, torch_bridge (data,
                            decoding, torch parity); checkpoint (one format for torch models); plotting,
-                           widgets, progress, threads, cli, seed, paths, _validate (plumbing)
+                           widgets, source, progress, threads, cli, seed, paths, _validate (plumbing)
     rnnlib.charlm          the numpy character RNN: model, training, sampling, loop, plots, benchmark, cli
     rnnlib.charlstm        the character LSTM in torch: model, training, cells, cli
     rnnlib.gated           gated-cell variants, their comparison, gradients, GRU forms, the gate inspector

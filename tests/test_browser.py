@@ -488,6 +488,9 @@ def test_cell_viewer(notebooks):
     select(nb, widget, "best for", "speaker")  # the slider jumps to the best unit for speaker lines
     speaker = wait_changed(nb, lambda: html(widget), start)
     assert f"unit {readout(slider)} (cell)" in speaker and readout(slider) != u0
+    best = readout(slider)
+    set_slider(nb, slider, u0)  # after "best for", the slider still moves (it used to snap back to the best unit)
+    assert wait_changed(nb, lambda: html(widget), speaker) == start and readout(slider) == u0 != best
     nb.check_clean()
 
 
@@ -510,7 +513,10 @@ def test_compose_widget(notebooks):
     checkbox.uncheck()  # one object: the caption loses the second one
     alone = wait_changed(nb, view, start)
     assert "square" not in alone[0].split("a reference:")[1]
+    second = widget.locator(".widget-dropdown").filter(has=nb.page.locator(".widget-label", has_text="2nd shape"))
+    assert second.locator("select").is_disabled()  # its controls are greyed out while there is no second object
     checkbox.check()
+    nb.page.wait_for_function("el => !el.disabled", arg=second.locator("select").element_handle(), timeout=WAIT_MS)
     assert wait_changed(nb, view, alone) == start
     nb.check_clean()
     check_natural_size(widget)

@@ -37,6 +37,17 @@ def test_describe_and_beam_table(model):
     assert maps.shape == (len(words) + 1, 8, 8)
 
 
+def test_compose_widget_greys_out_the_second_object_when_it_is_unticked(model):
+    w = compose_widget(model)
+    two, relation = w.children[1].children
+    second = w.children[2].children
+    assert not any(c.disabled for c in (*second, relation))
+    two.value = False
+    assert all(c.disabled for c in (*second, relation))
+    two.value = True
+    assert not any(c.disabled for c in (*second, relation))
+
+
 def test_widgets_redraw_when_controls_move(model):
     images = make_split("test", n=3).images
     w = compose_widget(model)

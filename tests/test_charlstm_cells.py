@@ -123,3 +123,19 @@ def test_cell_viewer_redraws_when_the_unit_or_feature_changes():
     assert slider.value == best and f"unit {best}" in view.value
     passage.value = "two"
     assert view.value.count("<span") == 30
+
+
+def test_cell_viewer_slider_moves_freely_after_a_feature_is_chosen():
+    """Choosing "best for" moves the slider once; moving it afterwards shows the unit moved to (it does not
+    snap back) and sets "best for" back to "(pick a unit)"."""
+    model, vocab = model_and_vocab()
+    viewer = cell_viewer(model, vocab, {"one": PASSAGE}, unit=0)
+    (passage, feature, slider), view = viewer.children[0].children, viewer.children[1]
+    feature.value = "speaker"
+    best = slider.value
+    other = (best + 1) % (slider.max + 1)
+    slider.value = other
+    assert slider.value == other and f"unit {other} " in view.value
+    assert feature.value == "(pick a unit)"
+    feature.value = "speaker"  # choosing it again moves the slider back to its best unit
+    assert slider.value == best and f"unit {best} " in view.value

@@ -83,6 +83,8 @@ def compose_widget(model):
     image, text = image_widget(SCENE_FIGSIZE), widgets.HTML()
 
     def redraw(_change=None):
+        for control in (*second, relation):  # without a second object its controls mean nothing: greyed out
+            control.disabled = not two.value
         scene = compose_scene(tuple(d.value for d in first), tuple(d.value for d in second) if two.value else None,
                               relation.value)
         img, ref, hyp = describe_scene(model, scene)

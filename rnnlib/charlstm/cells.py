@@ -193,17 +193,35 @@ def cell_viewer(model, vocab, passages, kind="cell", unit=None):
     slider = widgets.IntSlider(value=start, min=0, max=model.hidden_size - 1, description="unit")
     view = widgets.HTML(layout=widgets.Layout(max_height="26em", overflow="auto"))  # a scroll box: the controls stay in view
 
-    def redraw(_change=None):
-        acts, best = analysis(passage.value)
-        if feature.value in best and best[feature.value][0] != slider.value:
-            slider.value = best[feature.value][0]  # triggers redraw again
-            return
+    def redraw():
+        acts, _ = analysis(passage.value)
         u = slider.value
         r = feature_correlations(acts[:, u:u + 1], text_features(passages[passage.value]))
         notes = ", ".join(f"{k} r={v[0]:+.2f}" for k, v in r.items())
         view.value = html_activation(passages[passage.value], acts[:, u], title=f"unit {u} ({kind}): {notes}")
 
-    for w in (passage, feature, slider):
-        w.observe(redraw, names="value")
+    moving = []  # non-empty while the viewer moves the slider itself (to a feature's best unit)
+
+    def to_best_unit(_change=None):
+        """A feature (or a new passage with a feature chosen) moves the slider to that feature's best unit."""
+        best = analysis(passage.value)[1]
+        if feature.value in best and best[feature.value][0] != slider.value:
+            moving.append(True)
+            slider.value = best[feature.value][0]
+            moving.pop()
+        redraw()
+
+    def unit_moved(_change):
+        """The student moved the slider: show that unit; the feature no longer names it, so it reads "(pick a unit)"."""
+        if not moving and feature.value != feature.options[0]:
+            feature.unobserve(to_best_unit, names="value")
+            feature.value = feature.options[0]
+            feature.observe(to_best_unit, names="value")
+        if not moving:
+            redraw()
+
+    passage.observe(to_best_unit, names="value")
+    feature.observe(to_best_unit, names="value")
+    slider.observe(unit_moved, names="value")
     redraw()
     return widgets.VBox([widgets.HBox([passage, feature, slider]), view])
