@@ -130,7 +130,7 @@ def test_cell_viewer_slider_moves_freely_after_a_feature_is_chosen():
     snap back) and sets "best for" back to "(pick a unit)"."""
     model, vocab = model_and_vocab()
     viewer = cell_viewer(model, vocab, {"one": PASSAGE}, unit=0)
-    (passage, feature, slider), view = viewer.children[0].children, viewer.children[1]
+    (_passage, feature, slider), view = viewer.children[0].children, viewer.children[1]
     feature.value = "speaker"
     best = slider.value
     other = (best + 1) % (slider.max + 1)

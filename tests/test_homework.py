@@ -1,9 +1,10 @@
-"""Homework: the spec finds every exercise, release hides solutions and hidden tests, the traps and
-fresh imports work, and a fixture class grades exactly as expected (tests/homework_fixtures)."""
+"""Homework: the spec finds every exercise; each checker's visible check and fresh-input test agree (one
+function); a submission's exercise is found by content; ids, skipped files and flags; the sandbox's traps
+and its safe wire; bad input exits 2 before grading. The fixture class is in test_homework_grading.py."""
+import json
 import re
 import subprocess
 import sys
-import types
 
 import nbformat
 import numpy as np
@@ -12,7 +13,9 @@ import pytest
 from rnnlib.bptt import step_caches
 from rnnlib.lstm import LSTMStepCache, sigmoid
 from rnnlib.rnn import rnn_step_backward
-from rnnlib.homework import hidden
+from rnnlib.checkers import verdict
+from rnnlib.checkers.clipping import check_clip_by_norm
+from rnnlib.homework import judge, sandbox, submissions
 from rnnlib.homework.release import assemble, exercise_cells
 from rnnlib.homework.spec import HOMEWORK, NOTEBOOKS, get_homework
 
@@ -48,52 +51,6 @@ def test_get_homework_names_the_choices():
         get_homework("01")
 
 
-def test_traps_catch_aliases_and_default_arguments_and_restore():
-    from rnnlib import clipping
-
-    alias = clipping.clip_by_global_norm
-    sneaky = types.FunctionType((lambda g, m, f=clipping.clip_by_global_norm: f(g, m)).__code__, {}, "sneaky",
-                                (clipping.clip_by_global_norm,))
-    grads = [np.ones(3)]
-    with hidden.traps(["rnnlib.clipping:clip_by_global_norm"]):
-        for call in (alias, sneaky, clipping.clip_by_global_norm):
-            with pytest.raises(RuntimeError, match="write your own code: rnnlib.clipping.clip_by_global_norm"):
-                call(grads, 1.0)
-    clipped, norm = alias(grads, 1.0)  # restored, defaults included
-    assert norm == pytest.approx(np.sqrt(3)) and np.allclose(clipped[0], 1 / (np.sqrt(3) + 1e-6))
-
-
-def test_fresh_modules_ignore_a_checker_patched_in_the_kernel(monkeypatch):
-    import rnnlib.checkers
-
-    monkeypatch.setattr(rnnlib.checkers, "check_clip_by_norm", lambda fn: 0.0)
-    before = dict(sys.modules)
-    fresh = hidden.fresh_modules(["rnnlib.checkers"])["rnnlib.checkers"]
-    assert fresh is not rnnlib.checkers and sys.modules == before
-    with pytest.raises(AssertionError, match="clip_by_norm"):
-        fresh.check_clip_by_norm(lambda grads, max_norm: list(grads))
-
-
-@pytest.mark.parametrize("key", KEYS)
-def test_hidden_tests_pass_the_reference_and_fail_a_wrong_answer(key, capsys):
-    """Run every grade cell's hidden part in-process on the notebook's own solutions, then on a wrong one."""
-    homework = HOMEWORK[key]
-    nb = nbformat.read(homework.path, as_version=4)
-    namespace = dict(SETUP)
-    for ex in homework.exercises:
-        exec(nb.cells[exercise_cells(nb, ex)[0]].source, namespace)
-    for ex in homework.exercises:
-        spec = dict(function=ex.function, test=ex.test, checker=ex.checker, references=list(ex.references),
-                    uses=dict(ex.uses))
-        hidden.grade(namespace=namespace, **spec)
-        right = namespace[ex.function]
-        namespace[ex.function] = lambda *args: (_ for _ in ()).throw(ValueError("wrong"))
-        with pytest.raises(AssertionError):
-            hidden.grade(namespace=namespace, **spec)
-        namespace[ex.function] = right
-    assert "the graded tests pass" in capsys.readouterr().out
-
-
 def test_cli_help_names_both_commands():
     result = subprocess.run([sys.executable, "-m", "rnnlib.homework", "--help"], capture_output=True, text=True)
     assert result.returncode == 0 and "release" in result.stdout and "grade" in result.stdout
@@ -103,6 +60,11 @@ def test_cli_help_names_both_commands():
     (["grade", "99", "subs"], "argument notebook: invalid choice: '99'"),
     (["grade", "03", "subs", "--timeout", "-1"], "argument --timeout: must be a positive number; got '-1'"),
     (["grade", "03", "no/such/folder", "--out", "{tmp}/grades.csv"], "submissions must be a folder"),
+    (["grade", "03", "{tmp}", "--out", "{tmp}/g.csv"], "submissions must hold at least one notebook"),
+    (["grade", "03", "{tmp}/.", "--out", "{tmp}"], "out must be a CSV file, not a folder"),
+    (["grade", "03", "subs", "--timeout", "0"], "argument --timeout: must be a positive number; got '0'"),
+    (["grade", "03", "subs", "--jobs", "0"], "argument --jobs: must be a positive integer; got '0'"),
+    (["bench", "--n", "x"], "argument --n: must be a positive integer"),
     (["--bad"], "the following arguments are required: command"),
 ])
 def test_cli_bad_input_exits_2_with_one_line(capsys, tmp_path, argv, message):
@@ -118,48 +80,157 @@ def test_python_m_returns_the_exit_code():
     assert result.returncode == 2 and result.stderr.count("\n") == 1
 
 
-def loop_on_my_step(dh, cache):
-    """A student's BPTT loop built on their own my_rnn_step_backward (looked up when called)."""
-    caches, carry = step_caches(cache), np.zeros_like(dh[:, 0])
-    dx, grads = np.zeros(cache.x.shape), None
-    for t in reversed(range(dh.shape[1])):
-        dx[:, t], carry, *step = my_rnn_step_backward(dh[:, t] + carry, caches[t])  # noqa: F821
-        grads = step if grads is None else [g + s for g, s in zip(grads, step)]
-    return (dx, carry, *grads)
+def test_every_checker_passes_the_instructor_solution_on_fresh_inputs():
+    """The visible check and the test on fresh inputs are one function: the notebook's own answer passes both."""
+    for key in KEYS:
+        homework = HOMEWORK[key]
+        nb = nbformat.read(homework.path, as_version=4)
+        namespace = dict(SETUP)
+        for ex in homework.exercises:
+            exec(nb.cells[exercise_cells(nb, ex)[0]].source, namespace)
+        for ex in homework.exercises:
+            module, name = ex.checker.split(":")
+            checker = getattr(__import__(module, fromlist=[name]), name)
+            for seed in range(3):
+                checker(namespace[ex.function], rng=np.random.default_rng(seed))
+            with pytest.raises(AssertionError):
+                checker(lambda *args: (_ for _ in ()).throw(ValueError("wrong")), rng=np.random.default_rng(0))
 
 
-def test_each_exercise_is_graded_on_its_own():
-    """A loop that calls the student's step is graded with the reference step: a wrong step costs only its own points."""
-    loop = next(ex for ex in HOMEWORK["03"].exercises if ex.function == "my_rnn_backward")
-    namespace = loop_on_my_step.__globals__  # the loop looks up my_rnn_step_backward here, as in a kernel
-    namespace["my_rnn_backward"] = loop_on_my_step
-    namespace["my_rnn_step_backward"] = wrong_step = lambda dh_next, cache: (0, 0, 0, 0, 0)
-    try:
-        with pytest.raises(AssertionError):  # without the substitution the wrong step sinks the loop
-            hidden.grade(function=loop.function, test=loop.test, checker=loop.checker,
-                         references=list(loop.references), uses={}, namespace=namespace)
-        hidden.grade(function=loop.function, test=loop.test, checker=loop.checker,
-                     references=list(loop.references), uses=dict(loop.uses), namespace=namespace)
-        assert namespace["my_rnn_step_backward"] is wrong_step  # put back afterwards
-    finally:
-        del namespace["my_rnn_backward"], namespace["my_rnn_step_backward"]
+def clip_with_eps(eps):
+    def clip(grads, max_norm):
+        norm = np.sqrt(sum(np.sum(g * g) for g in grads))
+        return [g * min(1.0, max_norm / (norm + eps)) for g in grads]
+    return clip
 
 
-def test_collect_submissions_and_failure_statuses(tmp_path):
-    from rnnlib.homework.grade import failure_status, collect_submissions, grade
+def per_array(grads, max_norm):
+    return [g * min(1.0, max_norm / np.sqrt(np.sum(g * g))) for g in grads]
 
+
+def in_place(grads, max_norm):
+    norm = np.sqrt(sum(np.sum(g * g) for g in grads))
+    for g in grads:
+        g *= min(1.0, max_norm / norm)
+    return grads
+
+
+@pytest.mark.parametrize("answer, accepted", [(clip_with_eps(0.0), True), (clip_with_eps(1e-6), True),
+                                              (per_array, False), (in_place, False), (clip_with_eps(1e-2), False)])
+def test_clip_check_and_fresh_test_agree_over_300_seeds(answer, accepted, capsys):
+    """The course's and torch's ε rule passes both; the usual mistakes fail both, on every seed."""
+    def verdict_of(rng):
+        try:
+            check_clip_by_norm(answer, rng=rng)
+        except AssertionError as err:
+            return str(err).split(":")[0]
+        return "pass"
+    visible = verdict_of(None)
+    fresh = {verdict_of(np.random.default_rng(seed)) for seed in range(300)}
+    assert (visible == "pass") == accepted and fresh == {visible}
+
+
+def test_checkers_reject_a_bad_rng():
+    with pytest.raises(ValueError, match="rng must be None, a np.random.Generator or a non-negative int; got 'x'"):
+        check_clip_by_norm(clip_with_eps(0.0), rng="x")
+
+
+def test_verdict_prints_one_line_and_lets_the_notebook_go_on(capsys):
+    with verdict("clip_by_norm"):
+        check_clip_by_norm(per_array)
+    with verdict("clip_by_norm"):
+        check_clip_by_norm(undefined_name)  # noqa: F821
+    with verdict("clip_by_norm"):
+        check_clip_by_norm(clip_with_eps(0.0))
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("clip_by_norm: not yet. clip_by_norm (case norm above max_norm")
+    assert lines[1].startswith("clip_by_norm: not yet. name 'undefined_name' is not defined: run the exercise cell")
+    assert lines[2].startswith("clip_by_norm: correct.") and len(lines) == 3
+    with pytest.raises(KeyboardInterrupt), verdict("x"):
+        raise KeyboardInterrupt
+
+
+def test_exercise_cell_found_by_content_with_helpers_and_a_stub_left_behind():
+    cells = ["import numpy as np\nrng = 0", "def helper(x):\n    return np.sqrt(x)\nprint(rng)",
+             "%time\ndef f(x):\n    return helper(x) + K", "K = 2", "def f(x):\n    raise NotImplementedError()",
+             "this is not python("]
+    pieces = submissions.exercise_code(cells, "f")
+    assert pieces[-1].strip().startswith("def f(x):") and "helper" in pieces[-1]
+    assert pieces[:-1] == ["import numpy as np", "def helper(x):\n    return np.sqrt(x)", "K = 2"]
+    assert submissions.exercise_code(cells, "g") is None
+    assert submissions.setup_code("%matplotlib inline\nimport numpy as np\nimport torch\nfrom a import b, c",
+                                  ["def g():\n    return np.c_[c]"]) == "import numpy as np\nfrom a import c"
+
+
+def test_read_cells_takes_any_nbformat_4_and_says_why_not(tmp_path):
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1"), nbformat.v4.new_markdown_cell("m")])
+    nb.nbformat_minor = 4  # an older minor version with cell ids, as another Jupyter saves it
+    assert submissions.read_cells(nbformat.writes(nb, version=4).encode()) == ["x = 1"]
+    assert submissions.read_cells(b'{"nbformat": 4, "nbformat_minor": 0, "cells": [{"cell_type": "code", '
+                                  b'"source": ["a\\n", "b"]}]}') == ["a\nb"]
+    with pytest.raises(ValueError, match="not valid JSON"):
+        submissions.read_cells(b'{"cells": [')
+    with pytest.raises(ValueError, match="no list of cells"):
+        submissions.read_cells(b"{}")
+
+
+def test_every_entry_is_accounted_for_with_a_unique_id(tmp_path):
+    for name in ("Иван.ipynb", "Мария.ipynb", "José.ipynb", "jose.ipynb", "A.IPYNB", "notes.txt", "README"):
+        (tmp_path / name).write_text("{}")
     (tmp_path / "bob").mkdir()
     for name in ("a.ipynb", "b.ipynb"):
         (tmp_path / "bob" / name).write_text("{}")
-    (tmp_path / "carol x.ipynb").write_text("{}")
-    (tmp_path / "notes.txt").write_text("not a submission")
-    assert collect_submissions(tmp_path) == [
-        ("bob", None, "the folder holds 2 notebooks, expected 1"), ("carol_x", tmp_path / "carol x.ipynb", "")]
-    assert failure_status({"error": "nbclient.exceptions.DeadKernelError: Kernel died"})[0] == "crashed"
-    assert failure_status({"log": "the kernel became unresponsive"})[0] == "timed out"
-    assert failure_status({"log": "nbclient.exceptions.CellTimeoutError: A cell timed out"})[0] == "timed out"
-    assert failure_status({"error": "KeyError: 'x'"}) == ("crashed", "nbgrader failed: KeyError: 'x'")
-    with pytest.raises(ValueError, match="submissions must be a folder"):
-        collect_submissions(tmp_path / "carol x.ipynb")
-    with pytest.raises(ValueError, match="timeout must be a positive number of seconds; got 0"):
-        grade("04", tmp_path, tmp_path / "g.csv", timeout=0)
+    found = {s.name: s for s in submissions.collect(tmp_path)}
+    assert len(found) == 8 and len({s.id.lower() for s in found.values()}) == 8
+    assert found["Иван.ipynb"].id == "Иван" and found["José.ipynb"].id in ("Jose", "Jose-2")
+    assert found["A.IPYNB"].path == tmp_path / "A.IPYNB"
+    assert found["notes.txt"].skipped and "not a notebook (.txt)" in found["notes.txt"].problem
+    assert found["bob"].problem == "the folder holds 2 notebooks, expected 1" and not found["bob"].skipped
+
+
+@pytest.mark.parametrize("line, flagged", [
+    ("import importlib; importlib.reload(m)", True), ("sys.modules['x'] = y", True), ("f.__code__ = g", True),
+    ("np.random.default_rng = fake", True), ("open('/tmp/other.ipynb').read()", True), ("import rnnlib", True),
+    ("__import__('runpy')", True), ("import builtins", True),
+    ("norm = np.sqrt(sum(np.sum(g * g) for g in grads))", False), ("return [g * f for g in grads]  # os.", False)])
+def test_flags_name_the_line(line, flagged):
+    assert bool(submissions.flags([line])) == flagged
+    if flagged:
+        assert submissions.flags([line])[0] == f"review by hand: {line}"
+    assert submissions.flags([line], course_lines={line}) == []
+
+
+def test_the_wire_carries_numbers_and_arrays_only():
+    value = {"a": [np.arange(3.0), (1, 2.5, None, True)], "b": np.float32(2)}
+    back = sandbox.decode(json.loads(json.dumps(sandbox.encode(value))))
+    assert np.array_equal(back["a"][0], np.arange(3.0)) and back["a"][1] == (1, 2.5, None, True)
+    assert back["b"] == 2 and isinstance(back["b"], np.floating)
+    for bad in (object(), np.array([object()]), {1: 2}, lambda: 0):
+        with pytest.raises(TypeError):
+            sandbox.encode(bad)
+    with pytest.raises(ValueError):
+        sandbox.decode({"__nd__": ["|O", [1], ""]})
+
+
+def test_seeds_and_scrubbing():
+    assert judge.exercise_seed("a", "f", "s") == judge.exercise_seed("a", "f", "s") != judge.exercise_seed("b", "f", "s")
+    assert judge.scrub("FileNotFoundError: /home/prof/class/alice.ipynb") == "FileNotFoundError: <path>"
+
+
+def test_the_sandbox_traps_a_reference_and_its_reloads(tmp_path):
+    ex = HOMEWORK["04"].exercises[0]
+    body = ("import importlib, rnnlib.clipping\n"
+            "def clip_by_norm(grads, max_norm):\n"
+            "    mode = int(max_norm)\n"
+            "    if mode == 1:\n"
+            "        return rnnlib.clipping.clip_by_global_norm(grads, 1.0)\n"
+            "    return importlib.reload(rnnlib.clipping).clip_by_global_norm(grads, 1.0)\n")
+    sb = judge.Sandbox({"setup": "import numpy as np", "code": [body], "function": "clip_by_norm",
+                        "references": list(ex.references), "uses": {}, "output_cap": 1000}, 60, tmp_path)
+    try:
+        assert sb.ready["ready"]
+        for max_norm in (1.0, 2.0):
+            with pytest.raises(Exception, match="write your own code: rnnlib.clipping.clip_by_global_norm"):
+                sb.function([np.ones(3)], max_norm)
+    finally:
+        sb.close()

@@ -3,7 +3,9 @@
 One module per checked topic, all built on one harness:
 
     harness     call_student (on copies; refuses in-place changes), compare_outputs (names each wrong
-                output, its relative error and a hint), report_pass, TOL, NOT_IMPLEMENTED
+                output, its relative error and a hint), report_pass, TOL, NOT_IMPLEMENTED, case_rng and
+                draw_sizes (every checker takes rng: None, the notebook's fixed cases; a Generator,
+                fresh ones, as when grading), verdict (a check cell that prints one line on failure)
     backward    check_rnn_step_backward, check_rnn_backward (the BPTT loop)
     clipping    check_clip_by_norm (recognises the squared-norm, per-array, always and element-wise mistakes)
     decay       check_shrink_steps (how many steps until a gradient falls below a tolerance)
@@ -20,7 +22,9 @@ from .backward import check_rnn_backward, check_rnn_step_backward
 from .bugs import STEP_BACKWARD_BUGS
 from .clipping import CLIP_MISTAKES, check_clip_by_norm
 from .decay import check_shrink_steps
-from .harness import NOT_IMPLEMENTED, TOL, call_student, compare_outputs, join_names, report_pass
+from .harness import (NOT_IMPLEMENTED, TOL, call_student, case_rng, compare_outputs, draw_sizes, fresh_rng,
+                      join_names,
+                      report_pass, verdict)
 
 __all__ = [
     "CLIP_MISTAKES",
@@ -28,11 +32,15 @@ __all__ = [
     "STEP_BACKWARD_BUGS",
     "TOL",
     "call_student",
+    "case_rng",
     "check_clip_by_norm",
     "check_rnn_backward",
     "check_rnn_step_backward",
     "check_shrink_steps",
     "compare_outputs",
+    "draw_sizes",
+    "fresh_rng",
     "join_names",
     "report_pass",
+    "verdict",
 ]

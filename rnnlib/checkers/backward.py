@@ -5,7 +5,7 @@ import numpy as np
 
 from ..gradcheck import rel_error
 from ..rnn import rnn_backward, rnn_forward, rnn_step_backward, rnn_step_forward
-from .harness import TOL, call_student, compare_outputs, report_pass
+from .harness import TOL, call_student, case_rng, compare_outputs, draw_sizes, fresh_rng, report_pass
 
 __all__ = ["check_rnn_step_backward", "check_rnn_backward"]
 
@@ -21,19 +21,21 @@ STEP_HINTS = {
 STEP_SHARED = "da = dh_next * (1 - h_next**2), the tanh derivative written with the cached output h_next."
 
 
-def check_rnn_step_backward(student_fn):
+def check_rnn_step_backward(student_fn, rng=None):
     """Check a student's rnn_step_backward(dh_next, cache) -> (dx, dh_prev, dW_xh, dW_hh, db_h).
 
-    Runs it on three seeded cases (D != H, so transposes show up) against rnnlib.rnn.rnn_step_backward.
+    Runs it on three seeded cases (D != H, so transposes show up) against rnnlib.rnn.rnn_step_backward;
+    rng (a Generator or int) draws three fresh cases of random sizes instead.
     Returns the largest relative error; raises AssertionError naming the wrong gradient otherwise.
     """
-    errors = []
-    for seed, (N, D, H) in enumerate([(2, 3, 4), (3, 5, 2), (1, 4, 4)]):
-        rng = np.random.default_rng(100 + seed)
-        h_next, cache = rnn_step_forward(rng.normal(size=(N, D)), rng.normal(size=(N, H)),
-                                         rng.normal(scale=0.5, size=(H, D)), rng.normal(scale=0.5, size=(H, H)),
-                                         rng.normal(scale=0.5, size=H))
-        dh_next = rng.normal(size=h_next.shape)  # (N, H)
+    errors, rng = [], fresh_rng(rng)
+    for seed, sizes in enumerate([(2, 3, 4), (3, 5, 2), (1, 4, 4)]):
+        N, D, H = draw_sizes(rng, sizes)
+        r = case_rng(rng, 100 + seed)
+        h_next, cache = rnn_step_forward(r.normal(size=(N, D)), r.normal(size=(N, H)),
+                                         r.normal(scale=0.5, size=(H, D)), r.normal(scale=0.5, size=(H, H)),
+                                         r.normal(scale=0.5, size=H))
+        dh_next = r.normal(size=h_next.shape)  # (N, H)
         expected = dict(zip(("dx", "dh_prev", "dW_xh", "dW_hh", "db_h"), rnn_step_backward(dh_next, cache)))
         got = call_student(student_fn, {"dh_next": dh_next, "cache": cache}, "rnn_step_backward")
         errors.append(compare_outputs("rnn_step_backward", got, expected, STEP_HINTS, STEP_SHARED,
@@ -55,19 +57,21 @@ CARRY_HINT = ("dx is right at the last step but wrong before it: step t must rec
               "dh_prev that step t + 1 returned (the carry).")
 
 
-def check_rnn_backward(student_fn):
+def check_rnn_backward(student_fn, rng=None):
     """Check a student's BPTT loop rnn_backward(dh, cache) -> (dx, dh0, dW_xh, dW_hh, db_h).
 
     `cache` is rnnlib's RNNCache (x, h0, h, W_xh, W_hh). Three seeded cases against
-    rnnlib.rnn.rnn_backward. Returns the largest relative error; raises AssertionError otherwise.
+    rnnlib.rnn.rnn_backward (rng: three fresh cases of random sizes instead). Returns the largest
+    relative error; raises AssertionError otherwise.
     """
-    errors = []
-    for seed, (N, T, D, H) in enumerate([(2, 4, 3, 5), (3, 1, 2, 3), (1, 6, 4, 4)]):
-        rng = np.random.default_rng(200 + seed)
-        h, cache = rnn_forward(rng.normal(size=(N, T, D)), rng.normal(size=(N, H)),
-                               rng.normal(scale=0.5, size=(H, D)), rng.normal(scale=0.5, size=(H, H)),
-                               rng.normal(scale=0.5, size=H))
-        dh = rng.normal(size=h.shape)  # (N, T, H)
+    errors, rng = [], fresh_rng(rng)
+    for seed, sizes in enumerate([(2, 4, 3, 5), (3, 1, 2, 3), (1, 6, 4, 4)]):
+        N, T, D, H = draw_sizes(rng, sizes)
+        r = case_rng(rng, 200 + seed)
+        h, cache = rnn_forward(r.normal(size=(N, T, D)), r.normal(size=(N, H)),
+                               r.normal(scale=0.5, size=(H, D)), r.normal(scale=0.5, size=(H, H)),
+                               r.normal(scale=0.5, size=H))
+        dh = r.normal(size=h.shape)  # (N, T, H)
         expected = dict(zip(("dx", "dh0", "dW_xh", "dW_hh", "db_h"), rnn_backward(dh, cache)))
         got = call_student(student_fn, {"dh": dh, "cache": cache}, "rnn_backward")
         hints, shared = dict(LOOP_HINTS), LOOP_SHARED

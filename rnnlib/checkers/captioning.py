@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from .harness import call_student, compare_outputs, report_pass
+from .harness import call_student, case_rng, compare_outputs, draw_sizes, fresh_rng, report_pass
 
 __all__ = ["check_temporal_softmax_loss", "check_beam_step", "reference_beam_step", "torch_temporal_softmax_loss"]
 
@@ -31,9 +31,10 @@ def torch_temporal_softmax_loss(logits, y, mask):
     return loss.item(), z.grad.numpy()
 
 
-def _loss_cases():
-    rng = np.random.default_rng(11)
-    for n, t, v in ((2, 3, 4), (3, 5, 7), (4, 6, 10)):
+def _loss_cases(fresh=None):
+    rng = case_rng(fresh, 11)
+    for sizes in ((2, 3, 4), (3, 5, 7), (4, 6, 10)):
+        n, t, v = draw_sizes(fresh, sizes, low=2, high=7)
         logits = rng.normal(size=(n, t, v)) * 3
         y = rng.integers(v, size=(n, t))
         mask = np.ones((n, t), dtype=bool)
@@ -42,10 +43,12 @@ def _loss_cases():
         yield f"N={n}, T={t}, V={v}", {"logits": logits, "y": y, "mask": mask}
 
 
-def check_temporal_softmax_loss(student_fn):
-    """Check student_fn(logits, y, mask) -> (loss, dlogits); AssertionError with a hint when wrong."""
+def check_temporal_softmax_loss(student_fn, rng=None):
+    """Check student_fn(logits, y, mask) -> (loss, dlogits); AssertionError with a hint when wrong.
+
+    Three seeded cases (rng, a Generator or int: three fresh ones) against torch."""
     errors = []
-    for case, args in _loss_cases():
+    for case, args in _loss_cases(fresh_rng(rng)):
         loss, dlogits = torch_temporal_softmax_loss(**args)
         expected = {"loss": np.array(loss), "dlogits": dlogits}
         got = call_student(student_fn, args, "temporal_softmax_loss")
@@ -72,9 +75,12 @@ def reference_beam_step(scores, logprobs, beam_width):
     return total[best], best // logprobs.shape[1], best % logprobs.shape[1]
 
 
-def _beam_cases():
-    rng = np.random.default_rng(5)
-    for k, v, w in ((1, 6, 3), (3, 8, 3), (4, 10, 2)):
+def _beam_cases(fresh=None):
+    rng = case_rng(fresh, 5)
+    for sizes in ((1, 6, 3), (3, 8, 3), (4, 10, 2)):
+        k, v = draw_sizes(fresh, sizes[:2], low=1, high=8)
+        v = max(v, 3)
+        w = sizes[2] if fresh is None else int(fresh.integers(1, min(k * v, 8) + 1))
         scores = np.sort(rng.normal(size=k) - 2.0)[::-1].copy()
         logits = rng.normal(size=(k, v)) * 2
         logprobs = logits - np.log(np.exp(logits).sum(1, keepdims=True))
@@ -84,10 +90,12 @@ def _beam_cases():
         yield f"K={k}, V={v}, beam_width={w}", {"scores": scores, "logprobs": logprobs, "beam_width": w}
 
 
-def check_beam_step(student_fn):
-    """Check student_fn(scores, logprobs, beam_width) -> (new_scores, parents, words)."""
+def check_beam_step(student_fn, rng=None):
+    """Check student_fn(scores, logprobs, beam_width) -> (new_scores, parents, words).
+
+    Three seeded cases (rng, a Generator or int: three fresh ones) against reference_beam_step."""
     errors = []
-    for case, args in _beam_cases():
+    for case, args in _beam_cases(fresh_rng(rng)):
         new, parents, words = reference_beam_step(**args)
         expected = {"new_scores": new, "parents": parents.astype(float), "words": words.astype(float)}
         got = call_student(student_fn, args, "beam_step")

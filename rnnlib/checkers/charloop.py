@@ -12,13 +12,13 @@ from ..charlm import PARAM_NAMES, charlm_backward, charlm_forward, init_params
 from ..charlm.loop import loop_loss_and_grads
 from .. import optim
 from ..gradcheck import rel_error
-from .harness import NOT_IMPLEMENTED, call_student, compare_outputs, report_pass
+from .harness import NOT_IMPLEMENTED, call_student, case_rng, compare_outputs, draw_sizes, fresh_rng, report_pass
 
 __all__ = ["check_step_backward", "check_adagrad_step"]
 
 
-def _problem(V=5, H=4, T=6, seed=3):
-    rng = np.random.default_rng(seed)
+def _problem(V=5, H=4, T=6, seed=3, rng=None):
+    rng = case_rng(rng, seed)
     params = init_params(V, H, rng, np.float64, scale=0.5)
     params["b_h"] += rng.normal(scale=0.5, size=H)
     params["b_y"] += rng.normal(scale=0.5, size=V)
@@ -26,7 +26,7 @@ def _problem(V=5, H=4, T=6, seed=3):
     return params, inputs, targets, rng.normal(scale=0.5, size=H)
 
 
-def check_step_backward(step_backward):
+def check_step_backward(step_backward, rng=None):
     """Check a student's one-character backward step against the vectorized rnnlib.charlm.
 
     Runs loop_loss_and_grads with step_backward on a fixed problem (V=5, H=4, T=6), each call on
@@ -34,9 +34,12 @@ def check_step_backward(step_backward):
     compares every gradient with T times charlm_backward's (the loop's loss is the sum over the T
     characters, charlm's their mean) and names the wrong ones with their relative
     error, with a hint when the error looks like one of the slides' bugs. Raises AssertionError if
-    any gradient is wrong; otherwise prints one line and returns the largest relative error.
+    any gradient is wrong; otherwise prints one line and returns the largest relative error. rng (a
+    Generator or int) draws a fresh problem of random sizes instead.
     """
-    params, inputs, targets, h0 = _problem()
+    rng = fresh_rng(rng)
+    V, H, T = draw_sizes(rng, (5, 4, 6), low=2, high=7)
+    params, inputs, targets, h0 = _problem(V, H, T, rng=rng)
     _, cache = charlm_forward(params, inputs[None], targets[None], h0[None])
     want = {f"d{k}": len(inputs) * v for k, v in charlm_backward(cache).items() if k in PARAM_NAMES}
 
@@ -53,7 +56,7 @@ def check_step_backward(step_backward):
         if isinstance(err.__cause__, NotImplementedError):
             raise AssertionError(NOT_IMPLEMENTED.format(what="step_backward")) from None
         if isinstance(err.__cause__, ValueError):  # a shape error inside the student's function
-            raise AssertionError(f"{err}. With V=5 and H=4, dh_prev must come from W_hh, the only (H, H) "
+            raise AssertionError(f"{err}. With V={V} and H={H}, dh_prev must come from W_hh, the only (H, H) "
                                  "matrix") from None
         raise
     got = {f"d{k}": got[k] for k in PARAM_NAMES}
@@ -67,12 +70,15 @@ def check_step_backward(step_backward):
     return report_pass("step_backward", want, [errors])
 
 
-def check_adagrad_step(adagrad_step):
+def check_adagrad_step(adagrad_step, rng=None):
     """Check a student's adagrad_step(param, grad, memory, lr) -> None (in place on param and memory).
 
-    The reference is rnnlib.optim.adagrad_step in min-char-rnn's form (eps = 1e-8 inside the root)."""
-    rng = np.random.default_rng(4)
-    param, grad, memory = rng.normal(size=(3, 2)), rng.normal(size=(3, 2)), rng.random((3, 2))
+    The reference is rnnlib.optim.adagrad_step in min-char-rnn's form (eps = 1e-8 inside the root).
+    rng (a Generator or int) draws fresh arrays of a random shape instead of the fixed (3, 2) ones."""
+    rng = fresh_rng(rng)
+    shape = draw_sizes(rng, (3, 2))
+    r = case_rng(rng, 4)
+    param, grad, memory = r.normal(size=shape), r.normal(size=shape), r.random(shape)
     want, want_memory = param.copy(), memory.copy()
     optim.adagrad_step(want, grad, want_memory, 0.1, 1e-8, eps_inside=True)
     bug = param + 0.1 * param / np.sqrt(want_memory + 1e-8)
@@ -81,6 +87,8 @@ def check_adagrad_step(adagrad_step):
         adagrad_step(p, grad.copy(), m, 0.1)
     except NotImplementedError:
         raise AssertionError(NOT_IMPLEMENTED.format(what="adagrad_step")) from None
+    except Exception as exc:  # the student's bug: a failed check, the traceback kept
+        raise AssertionError(f"adagrad_step raised {type(exc).__name__}: {exc}") from exc
     if np.array_equal(p, param) and np.array_equal(m, memory):
         raise AssertionError(NOT_IMPLEMENTED.format(what="adagrad_step") + " (param and memory are unchanged)")
     for name, before, after, update in (("memory", memory, m, "memory += grad * grad"),

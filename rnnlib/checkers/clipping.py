@@ -5,9 +5,9 @@ import numpy as np
 
 from ..clipping import clip_by_global_norm, clip_elementwise, clip_squared_norm_erratum, global_norm
 from ..gradcheck import rel_error
-from .harness import call_student, compare_outputs, report_pass
+from .harness import TOL, call_student, case_rng, compare_outputs, draw_sizes, fresh_rng, report_pass
 
-__all__ = ["CLIP_MISTAKES", "check_clip_by_norm"]
+__all__ = ["CLIP_MISTAKES", "CLIP_TOL", "check_clip_by_norm"]
 
 
 def _clip_reference(grads, max_norm, mode="global"):
@@ -39,39 +39,52 @@ CLIP_MISTAKES = {
 }
 
 
-def check_clip_by_norm(student_fn):
+CLIP_TOL = 1e-5  # accepts the course's and torch's own rule, max_norm / (norm + 1e-6), on norms >= 1
+
+
+def _clip_cases(rng):
+    """(case label, grads, max_norm): the notebook's three fixed cases, or three fresh ones from rng."""
+    fixed = [("norm above max_norm", (4, 3), 3.0, 5.0), ("norm below max_norm", (3, 2), 0.05, 5.0),
+             ("one large array", (5, 4), 1.0, 2.0)]
+    for seed, (case, sizes, scale, max_norm) in enumerate(fixed):
+        H, D = draw_sizes(rng, sizes)
+        r = case_rng(rng, 300 + seed)
+        grads = [scale * r.normal(size=(H, D)), scale * r.normal(size=(H, H)), scale * r.normal(size=H)]
+        if case == "one large array":
+            grads[1] = grads[1] * 20.0
+        if rng is not None:  # a global norm in [1, 10], max_norm below it, or above it for the second case
+            norm = float(np.sqrt(sum(np.sum(g * g) for g in grads)))
+            grads = [g * (float(rng.uniform(1, 10)) / norm) for g in grads]
+            norm = float(np.sqrt(sum(np.sum(g * g) for g in grads)))
+            factor = rng.uniform(1.1, 3.0) if case == "norm below max_norm" else rng.uniform(0.2, 0.9)
+            max_norm = float(factor * norm)
+        yield case, grads, max_norm
+
+
+def check_clip_by_norm(student_fn, rng=None):
     """Check a student's clip_by_norm(grads, max_norm) -> list of clipped arrays (same order and shapes).
 
     Three seeded cases: global norm above max_norm, below it, and one where a single array carries
-    most of the norm (per-array clipping gives a different answer). Compared with
-    g * min(1, max_norm / ||g||) over all arrays together; a known mistake gets a specific hint.
-    Returns the largest relative error; raises AssertionError otherwise.
+    most of the norm (per-array clipping gives a different answer); rng draws three fresh cases of the
+    same kinds. Compared with g * min(1, max_norm / ||g||) over all arrays together, within CLIP_TOL, so
+    that the ε of rnnlib's and torch's rule, max_norm / (||g|| + 1e-6), passes too; a known mistake
+    gets a specific hint. Returns the largest relative error; raises AssertionError otherwise.
     """
-    errors = []
-    cases = [("norm above max_norm", (4, 3), 3.0, 5.0), ("norm below max_norm", (3, 2), 0.05, 5.0),
-             ("one large array", (5, 4), 1.0, 2.0)]
-    for seed, (case, (H, D), scale, max_norm) in enumerate(cases):
-        rng = np.random.default_rng(300 + seed)
-        grads = [scale * rng.normal(size=(H, D)), scale * rng.normal(size=(H, H)), scale * rng.normal(size=H)]
-        if case == "one large array":
-            grads[1] = grads[1] * 20.0
+    errors, rng = [], fresh_rng(rng)
+    for case, grads, max_norm in _clip_cases(rng):
         expected = dict(zip(("dW_xh", "dW_hh", "db_h"), _clip_reference(grads, max_norm)))
         total = float(np.sqrt(sum(np.sum(g * g) for g in grads)))
-        originals = [g.copy() for g in grads]
         got = call_student(student_fn, {"grads": grads, "max_norm": max_norm}, "clip_by_norm")
-        for name, before, after in zip(expected, originals, grads):
-            if not np.array_equal(before, after):
-                raise AssertionError(f"clip_by_norm changed the input gradient {name} in place; return new "
-                                     f"arrays (g * factor), do not use g *= factor.")
         got = list(got) if isinstance(got, (tuple, list)) else got
         shared = None
         if isinstance(got, list) and len(got) == 3 and all(np.shape(g) == np.shape(e) for g, e in zip(got, expected.values())):
             for mode, hint in CLIP_MISTAKES.items():
                 wrong = _clip_reference(grads, max_norm, mode)
-                if all(rel_error(g, w) < 1e-6 for g, w in zip(got, wrong)) and any(
-                        rel_error(w, e) > 1e-6 for w, e in zip(wrong, expected.values())):
+                if all(rel_error(g, w) < CLIP_TOL for g, w in zip(got, wrong)) and any(
+                        rel_error(w, e) > CLIP_TOL for w, e in zip(wrong, expected.values())):
                     shared = hint
-        errors.append(compare_outputs("clip_by_norm", got, expected, shared_hint=shared,
+        errors.append(compare_outputs("clip_by_norm", got, expected, shared_hint=shared, tol=CLIP_TOL,
                                       hints={n: shared for n in expected} if shared else None,
-                                      case=f"{case}: global norm {total:.3g}, max_norm {max_norm}"))
-    return report_pass("clip_by_norm", expected, errors)
+                                      case=f"{case}: global norm {total:.3g}, max_norm {max_norm:.3g}"))
+    worst = max(max(e.values()) for e in errors)
+    return report_pass("clip_by_norm", expected, errors, tol=TOL if worst <= TOL else CLIP_TOL)

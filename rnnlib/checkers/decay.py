@@ -4,22 +4,38 @@ from __future__ import annotations
 import numpy as np
 
 from ..jacobians import gradient_norm_curve
-from .harness import call_student
+from .harness import call_student, fresh_rng
 
 __all__ = ["check_shrink_steps"]
 
 
-def check_shrink_steps(student_fn, cases=((0.5, 1e-6), (0.7, 1e-2), (0.9, 1e-3), (0.95, 0.1))):
+def _fresh_cases(rng, count=3):
+    """(sigma_max, tol) pairs drawn from rng, none on a rounding edge (sigma_max**k == tol)."""
+    cases = []
+    while len(cases) < count:
+        sigma, tol = float(rng.uniform(0.3, 0.95)), float(10 ** rng.uniform(-4, -1))
+        k = np.log(tol) / np.log(sigma)
+        if abs(k - round(k)) > 1e-3:
+            cases.append((round(sigma, 4), tol))
+    return tuple(cases)
+
+
+def check_shrink_steps(student_fn, cases=((0.5, 1e-6), (0.7, 1e-2), (0.9, 1e-3), (0.95, 0.1)), rng=None):
     """Check a student's steps_to_shrink(sigma_max, tol) against distances measured on real passes.
 
     The measurement: W_hh = sigma_max * (random orthogonal), the linear recurrence, T = 80, and the
     first distance k at which ||dh_T / dh_{T-k}||_2 (true Jacobian products, rnnlib.jacobians)
-    is below tol on every sequence. Returns 0.0 (the answers are integers); raises AssertionError
+    is below tol on every sequence. rng (a Generator or int) draws three fresh cases instead of `cases`
+    (and a fresh measurement seed). Returns 0.0 (the answers are integers); raises AssertionError
     with a hint otherwise.
     """
-    wrong = []
+    wrong, rng = [], fresh_rng(rng)
+    if rng is not None:
+        cases = _fresh_cases(rng)
     for sigma, tol in cases:
-        norms = gradient_norm_curve(sigma, "linear", "normal", T=80, seed=7)  # (N, 81)
+        seed = 7 if rng is None else int(rng.integers(1000))
+        k_max = int(np.ceil(np.log(tol) / np.log(sigma))) + 5
+        norms = gradient_norm_curve(sigma, "linear", "normal", T=max(80, k_max), seed=seed)  # (N, T + 1)
         measured = int(np.argmax(np.all(norms < tol, axis=0)))
         got = call_student(student_fn, {"sigma_max": sigma, "tol": tol}, "steps_to_shrink")
         if isinstance(got, (bool, np.bool_)) or not isinstance(got, (int, np.integer, float, np.floating)):

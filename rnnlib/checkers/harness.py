@@ -22,7 +22,8 @@ import numpy as np
 
 from ..gradcheck import rel_error
 
-__all__ = ["TOL", "NOT_IMPLEMENTED", "join_names", "call_student", "compare_outputs", "report_pass"]
+__all__ = ["TOL", "NOT_IMPLEMENTED", "join_names", "call_student", "compare_outputs", "report_pass", "case_rng",
+           "draw_sizes", "fresh_rng", "verdict"]
 
 TOL = 1e-7  # a correct float64 implementation is within ~1e-15 of rnnlib's
 NOT_IMPLEMENTED = ("{what}: not implemented yet. Replace `raise NotImplementedError()` in the exercise cell "
@@ -38,8 +39,8 @@ def join_names(names):
 def call_student(fn, args, what):
     """Call fn(*args.values()) on copies of the arrays in args and check that fn changed none of them.
 
-    Inputs: fn, the student's function; args: dict name -> argument (arrays and caches), in call
-    order; what: the function's name for messages.
+    Inputs: fn, the student's function; args: dict name -> argument (arrays, lists of arrays, dicts and
+    caches), in call order; what: the function's name for messages.
     Returns: whatever fn returns. Raises AssertionError if fn raises or modifies an argument in place;
     NotImplementedError (an unanswered exercise) becomes "<what>: not implemented yet".
     """
@@ -48,6 +49,8 @@ def call_student(fn, args, what):
             return type(value)(*(copy(v) for v in value))
         if isinstance(value, dict):  # a parameter dict: copy each array
             return {k: copy(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):  # a list of gradients: a new list of copies
+            return type(value)(copy(v) for v in value)
         return np.array(value, copy=True) if isinstance(value, np.ndarray) else value
 
     given = {name: copy(value) for name, value in args.items()}
@@ -62,6 +65,12 @@ def call_student(fn, args, what):
             pairs = [(f"{name}.{f}", a, b) for f, a, b in zip(value._fields, value, given[name])]
         elif isinstance(value, dict):
             pairs = [(f"{name}[{k!r}]", value[k], given[name].get(k)) for k in value]
+        elif isinstance(value, (list, tuple)):
+            after = given[name]
+            if len(after) != len(value):
+                raise AssertionError(f"{what} changed the length of its argument {name} (a list) in place; "
+                                     f"work on a new list instead.")
+            pairs = [(f"{name}[{i}]", a, b) for i, (a, b) in enumerate(zip(value, after))]
         else:
             pairs = [(name, value, given[name])]
         for label, before, after in pairs:
@@ -127,15 +136,70 @@ def compare_outputs(what, got, expected, hints=None, shared_hint=None, tol=TOL, 
     return errors
 
 
-def report_pass(what, expected, errors):
+def report_pass(what, expected, errors, tol=TOL):
     """Print one line saying the check passed and return the largest relative error seen.
 
     Inputs: what (name), expected (dict of the last case's outputs, for their names), errors (list
-    of dicts from compare_outputs, one per case). Returns: float.
+    of dicts from compare_outputs, one per case), tol (the tolerance said in the line). Returns: float.
     """
     worst = max(max(e.values()) for e in errors)
     names = list(expected)
     outputs = f"All {len(names)} outputs ({', '.join(names)}) match" if len(names) > 1 else f"{names[0]} matches"
     cases = f"{len(errors)} test case{'' if len(errors) == 1 else 's'}"
-    print(f"{what}: correct. {outputs} rnnlib's on {cases} (rel. error < {TOL:.0e}).")
+    print(f"{what}: correct. {outputs} rnnlib's on {cases} (rel. error < {tol:.0e}).")
     return worst
+
+
+def fresh_rng(rng):
+    """A checker's `rng` argument as None (the notebook's fixed cases) or a np.random.Generator (fresh cases).
+
+    Every checker takes `rng`: None runs the notebook's fixed cases; a Generator (or an int seed)
+    draws fresh ones, so the visible check and the graded test on fresh inputs are one function.
+    """
+    if rng is None or isinstance(rng, np.random.Generator):
+        return rng
+    if isinstance(rng, (int, np.integer)) and not isinstance(rng, bool) and rng >= 0:
+        return np.random.default_rng(int(rng))
+    raise ValueError(f"rng must be None, a np.random.Generator or a non-negative int; got {rng!r}")
+
+
+def case_rng(rng, seed):
+    """The generator of one test case: default_rng(seed) when rng is None (the notebook's cases), else rng."""
+    return np.random.default_rng(seed) if rng is None else rng
+
+
+def draw_sizes(rng, fixed, low=1, high=6):
+    """The sizes of one case: `fixed` (a tuple) for the notebook's cases, else as many drawn in [low, high]."""
+    if rng is None:
+        return tuple(fixed)
+    return tuple(int(v) for v in rng.integers(low, high + 1, size=len(fixed)))
+
+
+class verdict:
+    """Run a check cell so that a failure prints one line instead of a traceback (the student's copy).
+
+        with verdict("clip_by_norm"):
+            worst = check_clip_by_norm(clip_by_norm)
+
+    A passed check prints what the checker prints; a failed one prints "<what>: not yet. <the checker's
+    sentence>", and an exercise cell not run yet says so. The notebook goes on to its next cell.
+    """
+
+    def __init__(self, what):
+        self.what = what
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, error, traceback):
+        if kind is None or not issubclass(kind, Exception):
+            return False
+        if isinstance(error, NameError):
+            message = f"{error}: run the exercise cell above first (or Run All), then this check."
+        elif isinstance(error, AssertionError):
+            message = str(error)
+        else:
+            message = f"{type(error).__name__}: {error}"
+        first = message.strip().splitlines()[0] if message.strip() else type(error).__name__
+        print(f"{self.what}: not yet. {first}")
+        return True

@@ -15,7 +15,7 @@ import numpy as np
 
 from ..gradcheck import rel_error
 from ..lstm import LSTMStepCache, lstm_step_backward, lstm_step_forward, sigmoid
-from .harness import TOL, call_student, compare_outputs, report_pass
+from .harness import TOL, call_student, case_rng, compare_outputs, draw_sizes, fresh_rng, report_pass
 
 __all__ = ["FORWARD_BUGS", "BACKWARD_BUGS", "forward_with_bug", "backward_with_bug", "check_lstm_step_forward", "check_lstm_step_backward", "lstm_cases"]
 
@@ -23,11 +23,12 @@ GATES = ("i", "f", "g", "o")
 CASES = [(2, 3, 4), (3, 5, 2), (1, 4, 4)]  # (N, D, H): D != H so that transposes show up
 
 
-def lstm_cases(seed=300):
-    """Seeded step inputs: a list of (case label, dict of the forward's arguments)."""
-    cases = []
-    for k, (N, D, H) in enumerate(CASES):
-        rng = np.random.default_rng(seed + k)
+def lstm_cases(seed=300, rng=None):
+    """Seeded step inputs: a list of (case label, dict of the forward's arguments); rng: fresh ones."""
+    cases, outer = [], fresh_rng(rng)
+    for k, sizes in enumerate(CASES):
+        N, D, H = draw_sizes(outer, sizes)
+        rng = case_rng(outer, seed + k)
         args = {"x": rng.normal(size=(N, D)), "h_prev": rng.normal(size=(N, H)), "c_prev": rng.normal(size=(N, H)),
                 "W_xh": rng.normal(scale=0.5, size=(4 * H, D)), "W_hh": rng.normal(scale=0.5, size=(4 * H, H)),
                 "b_h": rng.normal(scale=0.5, size=4 * H)}
@@ -125,15 +126,15 @@ def _gate_report(got, want, H, what):
             f"{'are' if len(right) > 1 else 'is'} right.")
 
 
-def check_lstm_step_forward(student_fn):
+def check_lstm_step_forward(student_fn, rng=None):
     """Check a student's lstm_step_forward(x, h_prev, c_prev, W_xh, W_hh, b_h) -> (h_next, c_next, cache).
 
-    Three seeded cases against rnnlib.lstm.lstm_step_forward. If the returned cache is an
+    Three seeded cases (rng: three fresh ones) against rnnlib.lstm.lstm_step_forward. If the returned cache is an
     LSTMStepCache, its gates (cache.ifgo) are checked gate by gate too. Returns the largest relative
     error; raises AssertionError naming the wrong output, gate or known mistake otherwise.
     """
     errors = []
-    for case, args in lstm_cases():
+    for case, args in lstm_cases(rng=rng):
         h_next, c_next, ref = lstm_step_forward(**args)
         expected = {"h_next": h_next, "c_next": c_next}
         got = call_student(student_fn, args, "lstm_step_forward")
@@ -153,19 +154,19 @@ def check_lstm_step_forward(student_fn):
     return report_pass("lstm_step_forward", expected, errors)
 
 
-def check_lstm_step_backward(student_fn):
+def check_lstm_step_backward(student_fn, rng=None):
     """Check a student's lstm_step_backward(dh_next, dc_next, cache) -> (dx, dh_prev, dc_prev, dW_xh, dW_hh, db_h).
 
     `cache` is rnnlib's LSTMStepCache (x, h_prev, c_prev, ifgo, c_next, tanh_c, W_xh, W_hh). Three
-    seeded cases against rnnlib.lstm.lstm_step_backward. Returns the largest relative error; raises
+    seeded cases (rng: three fresh ones) against rnnlib.lstm.lstm_step_backward. Returns the largest relative error; raises
     AssertionError naming the wrong gradient, the gates whose part of it is wrong, or a known mistake.
     """
     names = ("dx", "dh_prev", "dc_prev", "dW_xh", "dW_hh", "db_h")
-    errors = []
-    for k, (case, args) in enumerate(lstm_cases(seed=400)):
+    errors, rng = [], fresh_rng(rng)
+    for k, (case, args) in enumerate(lstm_cases(seed=400, rng=rng)):
         h_next, _, cache = lstm_step_forward(**args)
-        rng = np.random.default_rng(500 + k)
-        dh_next, dc_next = rng.normal(size=h_next.shape), rng.normal(size=h_next.shape)  # (N, H) each
+        r = case_rng(rng, 500 + k)
+        dh_next, dc_next = r.normal(size=h_next.shape), r.normal(size=h_next.shape)  # (N, H) each
         expected = dict(zip(names, lstm_step_backward(dh_next, dc_next, cache)))
         got = call_student(student_fn, {"dh_next": dh_next, "dc_next": dc_next, "cache": cache}, "lstm_step_backward")
         variants = {bug: backward_with_bug(bug, dh_next, dc_next, cache) for bug in BACKWARD_BUGS}

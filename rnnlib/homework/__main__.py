@@ -1,6 +1,7 @@
-"""Command line: `python -m rnnlib.homework release NN` and `python -m rnnlib.homework grade NN SUBMISSIONS`.
+"""Command line: `python -m rnnlib.homework release NN`, `... grade NN SUBMISSIONS`, `... bench --n 100`.
 
-Exit codes (rnnlib.cli.run_command): 0 done, 2 bad input (one line on stderr, no traceback).
+Exit codes (rnnlib.cli.run_command): 0 done, 2 bad input (one line on stderr, no traceback, before any
+grading), 130 stopped with Ctrl-C (the rows graded so far are in the CSV; `--resume` goes on from there).
 """
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from ..cli import number, one_line_parser, run_command
+from ..cli import number, one_line_parser, run_command, write_above_bar
 from .spec import HOMEWORK
 
 PROG = "python -m rnnlib.homework"
@@ -20,13 +21,27 @@ def build_parser():
     rel = commands.add_parser("release", help="write the student version of a notebook (nbgrader generate_assignment)")
     rel.add_argument("notebook", choices=sorted(HOMEWORK), help="the notebook's number")
     rel.add_argument("--out", default="release", help="folder for the student notebooks (default: release/)")
-    gra = commands.add_parser("grade", help="autograde a folder of submissions into one CSV and feedback HTML")
+    gra = commands.add_parser("grade", help="grade a folder of submissions into one CSV and feedback HTML")
     gra.add_argument("notebook", choices=sorted(HOMEWORK), help="the notebook's number")
-    gra.add_argument("submissions", help="folder with one .ipynb file or one folder per student")
+    gra.add_argument("submissions", help="folder with one .ipynb file (or folder, or .zip) per student")
     gra.add_argument("--out", default=None, help="the CSV to write (default: grades/hwNN/grades.csv)")
-    gra.add_argument("--feedback", default=None, help="folder for <student>.html (default: beside the CSV)")
-    gra.add_argument("--timeout", type=number(float), default=120, help="seconds one cell may run (default: 120)")
+    gra.add_argument("--feedback", default=None, help="folder for <id>.html (default: beside the CSV)")
+    gra.add_argument("--timeout", type=number(float), default=60, help="seconds one exercise may run (default: 60)")
+    gra.add_argument("--jobs", type=number(int), default=2, help="submissions graded at once (default: 2)")
+    gra.add_argument("--resume", action="store_true", help="keep the rows already in the CSV, grade the rest")
+    gra.add_argument("--salt", default="rnn-course", help="course salt of the fresh inputs' seeds (default: rnn-course)")
+    ben = commands.add_parser("bench", help="grade a class of N correct submissions of a notebook; print submissions per minute")
+    ben.add_argument("--n", type=number(int), default=100, help="submissions (default: 100)")
+    ben.add_argument("--notebook", choices=sorted(HOMEWORK), default="04", help="the notebook (default: 04)")
+    ben.add_argument("--jobs", type=number(int), default=2, help="submissions graded at once (default: 2)")
     return parser
+
+
+def _print_row(row):
+    total = row["total"] or "-"
+    write_above_bar(f"{row['id']}: {row['status']}, total {total} / {row['max_total']} ({row['seconds']} s)"
+                    + (f" - flags: {row['flags']}" if row["flags"] else "")
+                    + (f" - {row['detail'][:200]}" if row["detail"] else ""))
 
 
 def _run(args):
@@ -37,19 +52,27 @@ def _run(args):
         path = release(args.notebook, args.out)
         print(f"wrote {path} ({time.perf_counter() - start:.1f} s)")
         return
-    from .grade import grade
+    if args.command == "bench":
+        from .bench import bench
+
+        bench(args.notebook, args.n, args.jobs)
+        return
+    from .grade import check_grading_inputs, grade
 
     out = Path(args.out) if args.out else Path("grades") / f"hw{args.notebook}" / "grades.csv"
-    rows = grade(args.notebook, args.submissions, out, args.feedback, args.timeout)
-    for row in rows:
-        print(f"{row['student']}: {row['status']}, total {row['total'] or '-'} / {row['max_total']} "
-              f"({row['seconds']} s){' - ' + row['detail'] if row['detail'] else ''}")
-    print(f"wrote {out} ({len(rows)} submissions, {time.perf_counter() - start:.1f} s)")
+    check_grading_inputs(args.notebook, args.submissions, out, args.timeout, args.jobs)
+    rows = grade(args.notebook, args.submissions, out, args.feedback, args.timeout, jobs=args.jobs,
+                 resume=args.resume, salt=args.salt, progress=True, on_row=_print_row)
+    print(f"wrote {out} ({len(rows)} rows graded now, {time.perf_counter() - start:.1f} s)")
 
 
 def main(argv=None):
     """Run the command line on argv (None: sys.argv[1:]); return the exit code."""
-    return run_command(PROG, build_parser(), _run, argv, bad_input=(ValueError, OSError))
+    try:
+        return run_command(PROG, build_parser(), _run, argv, bad_input=(ValueError, OSError))
+    except KeyboardInterrupt:
+        print(f"{PROG}: stopped; the rows graded so far are written (--resume goes on)", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

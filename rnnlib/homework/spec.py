@@ -1,15 +1,12 @@
-"""The one place that says what is homework: per notebook, its exercises, their points and hidden tests.
+"""The one place that says what is homework: per notebook, its exercises, their points and checkers.
 
 The committed notebooks carry no nbgrader metadata. At release (and grading) time each exercise is
-found by content: the solution cell is the code cell holding `### BEGIN SOLUTION` and
-`def <function>(`; its check cell is the next code cell that mentions `<function>`. The solution cell
-becomes an nbgrader solution cell, and a locked grade cell with the exercise's points is inserted
-right after the check cell. Its hidden part (stripped from the student's copy) runs
-rnnlib/homework/hidden.py: the notebook's checker freshly imported, a test on fresh random inputs,
-and traps on rnnlib's own implementations of the exercise.
+found by content: the solution cell is the code cell defining `def <function>(`; its check cell is the
+next code cell that mentions `<function>`. Release makes the solution cell an nbgrader solution cell and
+inserts a locked grade cell with the exercise's points after the check cell; grading
+(rnnlib.homework.judge) runs the exercise's checker on the student's function in a sandbox process.
 
-Adding a notebook's exercises (05, 06 ...) is one `Homework` entry in HOMEWORK, plus a test in
-hidden.TESTS if no existing one fits.
+Adding a notebook's exercises (05, 06 ...) is one `Homework` entry in HOMEWORK; its checkers take `rng`.
 """
 from __future__ import annotations
 
@@ -28,17 +25,16 @@ class Exercise:
 
     function: the name the solution cell defines (`def function(`), also the nbgrader grade id.
     points: what the grade cell is worth.
-    test: the key of the hidden test in rnnlib.homework.hidden.TESTS (fresh inputs vs the reference).
-    checker: 'module:name' of the checker the notebook's check cell calls; re-run freshly imported.
-    references: 'module:name' of rnnlib's own implementations of the same thing; each raises
-        "write your own code" while the grade cell runs.
+    checker: 'module:name' of the checker the notebook's check cell calls; grading calls it on the
+        notebook's cases and with rng= on fresh ones (one function: the visible check is the test).
+    references: 'module:name' of rnnlib's own implementations of the same thing; each is a trap that
+        raises "write your own code" in the process that runs the student's code.
     uses: name -> 'module:name': earlier exercises this one calls, replaced by the reference while
         grading, so a wrong earlier answer costs only its own points.
     """
 
     function: str
     points: int
-    test: str
     checker: str
     references: tuple[str, ...] = ()
     uses: dict = field(default_factory=dict)
@@ -67,32 +63,32 @@ CLIP = ("rnnlib.clipping:clip_by_global_norm",)
 
 HOMEWORK = {
     "02": Homework("02", NOTEBOOKS / "02_char_rnn.ipynb", (
-        Exercise("step_backward", 3, "char_step_backward", "rnnlib.checkers.charloop:check_step_backward",
+        Exercise("step_backward", 3, "rnnlib.checkers.charloop:check_step_backward",
                  ("rnnlib.charlm.loop:loop_step_backward",) + RNN_STEP),
-        Exercise("adagrad_step", 2, "adagrad_step", "rnnlib.checkers.charloop:check_adagrad_step",
+        Exercise("adagrad_step", 2, "rnnlib.checkers.charloop:check_adagrad_step",
                  ("rnnlib.optim:adagrad_step", "rnnlib.optim:adagrad_update", "rnnlib.charlm.loop:loop_adagrad_update")),
     )),
     "03": Homework("03", NOTEBOOKS / "03_bptt.ipynb", (
-        Exercise("my_rnn_step_backward", 3, "rnn_step_backward", "rnnlib.checkers:check_rnn_step_backward",
+        Exercise("my_rnn_step_backward", 3, "rnnlib.checkers:check_rnn_step_backward",
                  RNN_STEP),
-        Exercise("my_rnn_backward", 3, "rnn_backward", "rnnlib.checkers:check_rnn_backward", RNN_LOOP,
+        Exercise("my_rnn_backward", 3, "rnnlib.checkers:check_rnn_backward", RNN_LOOP,
                  uses={"my_rnn_step_backward": "rnnlib.rnn:rnn_step_backward"}),
     )),
     "04": Homework("04", NOTEBOOKS / "04_vanishing_exploding.ipynb", (
-        Exercise("clip_by_norm", 3, "clip_by_norm", "rnnlib.checkers:check_clip_by_norm", CLIP),
-        Exercise("steps_to_shrink", 2, "shrink_steps", "rnnlib.checkers:check_shrink_steps",
+        Exercise("clip_by_norm", 3, "rnnlib.checkers:check_clip_by_norm", CLIP),
+        Exercise("steps_to_shrink", 2, "rnnlib.checkers:check_shrink_steps",
                  ("rnnlib.jacobians:gradient_norm_curve", "rnnlib.jacobians:jacobian_norms")),
     )),
     "05": Homework("05", NOTEBOOKS / "05_lstm_gru.ipynb", (
-        Exercise("my_lstm_step_forward", 3, "lstm_step_forward", "rnnlib.checkers.lstm:check_lstm_step_forward",
+        Exercise("my_lstm_step_forward", 3, "rnnlib.checkers.lstm:check_lstm_step_forward",
                  ("rnnlib.lstm:lstm_step_forward", "rnnlib.lstm:_cell")),
-        Exercise("my_lstm_step_backward", 3, "lstm_step_backward", "rnnlib.checkers.lstm:check_lstm_step_backward",
+        Exercise("my_lstm_step_backward", 3, "rnnlib.checkers.lstm:check_lstm_step_backward",
                  ("rnnlib.lstm:lstm_step_backward", "rnnlib.lstm:_cell_backward")),
     )),
     "06": Homework("06", NOTEBOOKS / "06_captioning.ipynb", (
-        Exercise("temporal_softmax_loss", 3, "temporal_softmax_loss", "rnnlib.checkers.captioning:check_temporal_softmax_loss",
+        Exercise("temporal_softmax_loss", 3, "rnnlib.checkers.captioning:check_temporal_softmax_loss",
                  ("rnnlib.checkers.captioning:torch_temporal_softmax_loss", "rnnlib.layers:softmax_cross_entropy")),
-        Exercise("beam_step", 2, "beam_step", "rnnlib.checkers.captioning:check_beam_step",
+        Exercise("beam_step", 2, "rnnlib.checkers.captioning:check_beam_step",
                  ("rnnlib.checkers.captioning:reference_beam_step",)),
     )),
 }
