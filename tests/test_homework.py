@@ -234,3 +234,253 @@ def test_the_sandbox_traps_a_reference_and_its_reloads(tmp_path):
                 sb.function([np.ones(3)], max_norm)
     finally:
         sb.close()
+
+
+# --- the instructor review's findings -------------------------------------------------------------------
+
+PROBE = r'''
+import os, sys, pydoc
+
+REAL = {real!r}
+
+
+def probe(_):
+    out = {{}}
+    import rnnlib, rnnlib.rnn
+    out["file"] = rnnlib.__file__
+    from rnnlib.rnn import rnn_step_forward, rnn_scan_forward  # other functions of the module still work
+    from rnnlib.clipping import global_norm, clip_by_global_norm
+    out["legit"] = callable(rnn_step_forward) and float(global_norm([np.ones(4)])) == 2.0
+    out["clip_sibling"] = float(clip_by_global_norm([np.ones(4)], 1.0)[1])  # not 03's reference: real
+    # "Grace Hopper": a finder of its own at the front of meta_path swaps every loader for its own
+    finders = getattr(sys, 'meta' + '_path')
+    stolen, errors = [], []
+
+    class Steal:  # tries every finder's loader (the copy's and the editable install's), then loads
+        def __init__(self, inners):
+            self.inners = inners
+
+        def create_module(self, spec):
+            return None
+
+        def exec_module(self, module):
+            for inner in self.inners:
+                for get in (lambda: inner.get_source(module.__name__),
+                            lambda: open(inner.get_filename(module.__name__)).read(),
+                            lambda: inner.get_code(module.__name__)):
+                    try:
+                        code = get()
+                        namespace = {{'__name__': module.__name__, '__package__': 'rnnlib'}}
+                        exec(code if not isinstance(code, str) else compile(code, 'x', 'exec'), namespace)
+                        stolen.append(namespace['rnn_step_backward'])
+                    except Exception as err:
+                        errors.append(f"{{type(err).__name__}}: {{err}}")
+            self.inners[0].exec_module(module)
+
+    class Finder:
+        def find_spec(self, name, path=None, target=None):
+            if name != 'rnn' + 'lib.rnn':
+                return None
+            specs = [f.find_spec(name, path, target) for f in list(finders)
+                     if f is not self and hasattr(f, 'find_spec')]
+            specs = [s for s in specs if s is not None]
+            specs[0].loader = Steal([getattr(s.loader, '_loader', s.loader) for s in specs])
+            return specs[0]
+
+    finders.insert(0, Finder())
+    sys.modules.pop('rnnlib.rnn', None)
+    located = pydoc.locate('rnn' + 'lib.rnn')
+    out["errors"] = errors
+    results = []
+    for f in stolen + [located.rnn_step_backward]:
+        try:
+            f(None, None)
+            results.append("ran")
+        except RuntimeError as err:
+            results.append("trap" if "write your own code" in str(err) else repr(err))
+        except Exception as err:
+            results.append(type(err).__name__)
+    out["stolen"] = " ".join(sorted(set(results)))
+    refused = {{}}
+    attempts = {{
+        "source": lambda: open(os.path.join(REAL, "rnn.py")).read(),
+        "pyc": lambda: open(os.path.join(REAL, "__pycache__", "rnn.cpython-311.pyc"), "rb").read(),
+        "os_open": lambda: os.open(os.path.join(REAL, "rnn.py"), os.O_RDONLY),
+        "popen": lambda: pydoc.locate('sub' + 'process.run')(["true"]),
+        "system": lambda: os.system("true"),
+        "fork": lambda: os.fork() or os._exit(0),
+        "posix_spawn": lambda: os.posix_spawn("/bin/true", ["true"], {{}}),
+        "exec": lambda: os.execv("/bin/true", ["true"]),
+        "fork_exec": lambda: __import__("_posixsubprocess").fork_exec(*[None] * 21),
+        "ctypes": lambda: __import__("ctypes").CDLL(None).fork,
+        "kill": lambda: os.kill(os.getppid(), 0),
+        "write": lambda: open("/tmp/rnnlib-sandbox-escape.txt", "w"),
+        "append": lambda: os.open("/tmp/rnnlib-sandbox-escape.txt", os.O_WRONLY | os.O_CREAT),
+        "remove": lambda: os.remove("/tmp/rnnlib-sandbox-escape.txt"),
+        "rename": lambda: os.rename("mine.txt", "/tmp/rnnlib-sandbox-escape.txt"),
+        "link": lambda: os.link(os.path.join(REAL, "rnn.py"), "mine.py"),
+        "chmod": lambda: os.chmod("/tmp", 0o777),
+        "copy": lambda: __import__("shutil").copyfile("mine.txt", "/tmp/rnnlib-sandbox-escape.txt"),
+        "parent": lambda: open(f"/proc/{{os.getppid()}}/status").read(),
+    }}
+    open("mine.txt", "w").write("in my own folder: allowed")
+    for name, attempt in attempts.items():
+        try:
+            attempt()
+            refused[name] = "allowed"
+        except PermissionError:
+            refused[name] = "refused"
+        except Exception as err:
+            refused[name] = type(err).__name__
+    out["refused"] = refused
+    out["own_folder"] = open("mine.txt").read()
+    return out
+'''
+
+
+def test_the_real_rnnlib_is_out_of_reach_whatever_the_loader_and_nothing_leaves_the_sandbox(tmp_path):
+    """Findings 1-3: Grace Hopper's finder, reads of the real files and their .pyc, child processes,
+    writes and file changes outside the folder are all refused; rnnlib is the trapped copy."""
+    ex = HOMEWORK["03"].exercises[0]
+    body = PROBE.format(real=str(judge.PACKAGE))
+    sb = judge.Sandbox({"setup": "import numpy as np", "code": [body], "function": "probe",
+                        "references": list(ex.references), "uses": {}, "output_cap": 1000}, 60, tmp_path)
+    try:
+        assert sb.ready["ready"], sb.ready
+        out = sb.function(0)
+    finally:
+        sb.close()
+    assert out["file"] == str(tmp_path / "lib" / "rnnlib" / "__init__.py")
+    assert out["legit"] and out["clip_sibling"] == 2.0
+    assert out["stolen"] == "trap", out  # every copy it got is the trap; the real file was refused
+    assert any("reading rnnlib's files is not allowed" in e for e in out["errors"]), out["errors"]
+    assert {k: v for k, v in out["refused"].items() if v != "refused"} == {}
+    assert out["own_folder"].startswith("in my own folder")
+    assert not __import__("os").path.exists("/tmp/rnnlib-sandbox-escape.txt")
+
+
+def test_the_trapped_copy_replaces_every_reference_in_the_source():
+    for homework in HOMEWORK.values():
+        for ex in homework.exercises:
+            lib = judge._template(ex.references)
+            for target in ex.references:
+                module, attr = target.split(":")
+                path = lib.joinpath(*module.split(".")).with_suffix(".py")
+                text = path.read_text()
+                assert f"def {attr}(*args, **kwargs):\n" in text and "write your own code" in text
+                _, missing = sandbox.trap_source(judge.PACKAGE.parent.joinpath(*module.split(".")).with_suffix(
+                    ".py").read_text(), [attr], module)
+                assert missing == []
+    text, missing = sandbox.trap_source("@dec\ndef f(x):\n    return 1\n\ndef g():\n    return f\n", ["f", "h"], "m")
+    assert missing == ["h"] and "return 1" not in text and "def g():\n    return f" in text and "def h(" in text
+
+
+def test_a_sandbox_ends_with_its_whole_process_group(tmp_path):
+    """A child started before the audit hook is armed (here by the setup) dies with its sandbox."""
+    import os
+    import time
+
+    sb = judge.Sandbox({"setup": "import subprocess\nchild = subprocess.Popen(['sleep', '60'])",
+                        "code": ["def f(x):\n    return child.pid"], "function": "f", "references": [],
+                        "uses": {}, "output_cap": 1000}, 60, tmp_path)
+    pid = sb.function(0)
+    assert open(f"/proc/{pid}/cmdline").read().startswith("sleep")
+    sb.close()
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        try:
+            state = open(f"/proc/{pid}/stat").read().split(") ")[1][0]
+        except OSError:
+            break
+        if state == "Z":
+            break
+        time.sleep(0.05)
+    else:
+        raise AssertionError(f"the sandbox's child {pid} outlived it")
+
+
+def test_memory_blow_up_is_reported_as_the_memory_limit():
+    """Finding 7: a MemoryError, or a sandbox that filled its memory and then ran past the time limit."""
+    ex = HOMEWORK["04"].exercises[0]
+    hog = ("def clip_by_norm(grads, max_norm):\n    keep = []\n    try:\n        while True:\n"
+           "            keep.append(np.empty(10**8))\n    except MemoryError:\n        pass\n{tail}")
+    quick = judge.judge_exercise(ex, [hog.format(tail="    raise MemoryError()")], "import numpy as np", 30, 0)
+    assert quick["status"] == "memory limit" and quick["message"].startswith("memory limit: used up the 4 GiB")
+    slow = judge.judge_exercise(ex, [hog.format(tail="    while True:\n        pass")], "import numpy as np", 4, 0)
+    assert slow["status"] == "memory limit" and "time limit of 4 s" in slow["message"]
+
+
+def test_a_big_notebook_is_read_and_a_too_big_one_says_why(tmp_path, monkeypatch):
+    """Finding 8: outputs are dropped while reading; the limit (256 MB) names the size and what to do."""
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1", outputs=[
+        nbformat.v4.new_output("stream", name="stdout", text="y" * 3_000_000)])])
+    path = tmp_path / "a.ipynb"
+    nbformat.write(nb, path)
+    found = submissions.collect(tmp_path)[0]
+    assert submissions.read_cells(submissions.read_bytes(found)) == ["x = 1"]
+    monkeypatch.setattr(submissions, "MAX_NOTEBOOK", 2**20)
+    with pytest.raises(ValueError, match=r"the notebook is 3 MB, over the 1 MB a submission may have \(saved "
+                                         r"outputs included\); ask for it with its outputs cleared"):
+        submissions.read_bytes(found)
+
+
+@pytest.mark.parametrize("line", [
+    "m = pydoc.locate('rnn' + 'lib.clipping')", "finders = getattr(sys, 'meta' + '_path')",
+    "run = locate('sub' + 'process.run')", "spec.loader._loader = mine", "spec = finder.find_spec(name)",
+    "sys.path_hooks.insert(0, hook)", "getattr(importlib, name)", "import subprocess", "os.system('x')",
+    "pid = fork()", "os.posix_spawn(p, a, e)", "import ctypes", "name = ''.join(['im', 'portlib'])",
+    "m = __import__('o' + 's')"])
+def test_flags_catch_the_review_s_tricks(line):
+    """Finding 4: names spelled in pieces, pydoc, finders and loaders, process creation, ctypes."""
+    assert submissions.flags([line]) == [f"review by hand: {line}"]
+
+
+@pytest.mark.parametrize("line", ["print('norm ' + 'too big')", "for x, y in loader:", "label = 'a' + 'b'"])
+def test_flags_leave_ordinary_lines_alone(line):
+    assert submissions.flags([line]) == []
+
+
+def test_grading_the_wrong_notebook_warns_once(tmp_path, capsys):
+    """Finding 5: a class of 04 graded as 03: everyone 0, and one warning line on stderr."""
+    from homework_fixtures import class04
+    from rnnlib.homework.grade import grade
+
+    folder = tmp_path / "subs"
+    folder.mkdir()
+    for name in ("a", "b"):
+        nbformat.write(class04._with_body(class04.RIGHT), folder / f"{name}.ipynb")
+    rows = grade("03", folder, tmp_path / "g.csv", jobs=1)
+    assert [r["total"] for r in rows] == ["0", "0"]
+    err = capsys.readouterr().err
+    assert err == ("warning: none of the 2 submissions defines my_rnn_step_backward or my_rnn_backward; "
+                   "is 03 the right notebook?\n")
+    grade("04", folder, tmp_path / "g4.csv", jobs=1)
+    assert "warning" not in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("typed", ["4", "04", "004"])
+def test_cli_takes_the_notebook_number_with_or_without_its_zero(typed):
+    """Finding 6."""
+    from rnnlib.homework.__main__ import build_parser
+
+    assert build_parser().parse_args(["grade", typed, "subs"]).notebook == "04"
+    assert build_parser().parse_args(["release", typed]).notebook == "04"
+
+
+def test_verdict_names_the_student_s_function():
+    """Finding 9: 03's check says my_rnn_step_backward in both places."""
+    import contextlib
+    import io
+
+    def unanswered(*args):
+        raise NotImplementedError()
+
+    from rnnlib.checkers import check_rnn_step_backward
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out), verdict("my_rnn_step_backward"):
+        check_rnn_step_backward(unanswered)
+    assert out.getvalue().startswith("my_rnn_step_backward: not yet. my_rnn_step_backward: not implemented yet.")
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out), verdict("my_rnn_step_backward"):
+        check_rnn_step_backward(lambda *a: 1)
+    assert out.getvalue().startswith("my_rnn_step_backward: not yet. my_rnn_step_backward (case N=2")

@@ -131,6 +131,12 @@ def test_fixture_class_grades_every_row_as_expected(tmp_path):
     assert "write your own code" in got["cheat_copy_object"]["detail"] and "write your own code" in got["cheat_reload"]["detail"]
     assert "not implemented yet" in got["unanswered"]["detail"] and "in place" in got["wrong_in_place"]["detail"]
     assert "process ended" in got["exits"]["detail"]
+    # the review's findings: Mallory's child is refused, Zed neither writes the grades nor reads a classmate,
+    # a memory blow-up says so, 55 MB of saved outputs grade like any notebook
+    assert "may not start processes" in got["cheat_mallory_child"]["detail"]
+    assert not class04.marker_of(folder).exists() and [r["detail"] for r in written if r["id"] == "correct"] == [""]
+    assert got["memory_hog"]["detail"].startswith("clip_by_norm: memory limit: used up the 4 GiB")
+    assert "'meta' + '_path'" in got["cheat_grace_hopper"]["flags"] and "pydoc" in got["cheat_mallory_child"]["flags"]
     feedback = tmp_path / "grades" / "feedback"
     for sid, row in got.items():
         html = feedback / f"{sid}.html"

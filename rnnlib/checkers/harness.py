@@ -18,6 +18,8 @@ function built from these helpers:
 """
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from ..gradcheck import rel_error
@@ -182,7 +184,9 @@ class verdict:
             worst = check_clip_by_norm(clip_by_norm)
 
     A passed check prints what the checker prints; a failed one prints "<what>: not yet. <the checker's
-    sentence>", and an exercise cell not run yet says so. The notebook goes on to its next cell.
+    sentence>" (the checker's name for the function, e.g. rnn_step_backward, replaced by `what` when
+    `what` is the student's name for it, e.g. my_rnn_step_backward), and an exercise cell not run yet
+    says so. The notebook goes on to its next cell.
     """
 
     def __init__(self, what):
@@ -201,5 +205,9 @@ class verdict:
         else:
             message = f"{type(error).__name__}: {error}"
         first = message.strip().splitlines()[0] if message.strip() else type(error).__name__
+        if isinstance(error, AssertionError):  # the checker's name for the function -> the student's
+            named = re.match(r"(\w+)(?=[ :(])", first)
+            if named and named.group(1) != self.what and self.what.endswith("_" + named.group(1)):
+                first = self.what + first[named.end():]
         print(f"{self.what}: not yet. {first}")
         return True

@@ -15,14 +15,20 @@ from .spec import HOMEWORK
 PROG = "python -m rnnlib.homework"
 
 
+def notebook_key(text):
+    """'4' and '04' alike (as get_homework takes them); anything else stays as typed, for argparse's choices."""
+    text = str(text).strip()
+    return f"{int(text):02d}" if text.isdigit() and len(text) <= 3 else text
+
+
 def build_parser():
     parser, parser_class = one_line_parser(PROG, description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True, parser_class=parser_class)
     rel = commands.add_parser("release", help="write the student version of a notebook (nbgrader generate_assignment)")
-    rel.add_argument("notebook", choices=sorted(HOMEWORK), help="the notebook's number")
+    rel.add_argument("notebook", type=notebook_key, choices=sorted(HOMEWORK), help="the notebook's number (4 or 04)")
     rel.add_argument("--out", default="release", help="folder for the student notebooks (default: release/)")
     gra = commands.add_parser("grade", help="grade a folder of submissions into one CSV and feedback HTML")
-    gra.add_argument("notebook", choices=sorted(HOMEWORK), help="the notebook's number")
+    gra.add_argument("notebook", type=notebook_key, choices=sorted(HOMEWORK), help="the notebook's number (4 or 04)")
     gra.add_argument("submissions", help="folder with one .ipynb file (or folder, or .zip) per student")
     gra.add_argument("--out", default=None, help="the CSV to write (default: grades/hwNN/grades.csv)")
     gra.add_argument("--feedback", default=None, help="folder for <id>.html (default: beside the CSV)")
@@ -32,7 +38,7 @@ def build_parser():
     gra.add_argument("--salt", default="rnn-course", help="course salt of the fresh inputs' seeds (default: rnn-course)")
     ben = commands.add_parser("bench", help="grade a class of N correct submissions of a notebook; print submissions per minute")
     ben.add_argument("--n", type=number(int), default=100, help="submissions (default: 100)")
-    ben.add_argument("--notebook", choices=sorted(HOMEWORK), default="04", help="the notebook (default: 04)")
+    ben.add_argument("--notebook", type=notebook_key, choices=sorted(HOMEWORK), default="04", help="the notebook (default: 04)")
     ben.add_argument("--jobs", type=number(int), default=2, help="submissions graded at once (default: 2)")
     return parser
 

@@ -2,8 +2,8 @@
 
 Statuses (the `status` column), so that a broken submission never looks like an honest zero:
 - graded: every exercise was judged; points per exercise (all or nothing).
-- timed out / crashed: an exercise ran past the timeout / its process died; that exercise scores 0,
-  the others keep their points, `detail` says which.
+- timed out / memory limit / crashed: an exercise ran past the timeout / used up its memory / its
+  process died; that exercise scores 0, the others keep their points, `detail` says which.
 - could not be read: not a notebook (invalid JSON, no or several notebooks in a folder or .zip); no points.
 - skipped: not a submission (a .txt, a README, a hidden file); listed so nothing vanishes silently.
 """
@@ -14,6 +14,7 @@ import csv
 import html
 import os
 import signal
+import sys
 import time
 from pathlib import Path
 
@@ -21,9 +22,9 @@ from .judge import course_lines_of, setup_source, judge_submission
 from .spec import get_homework
 from .submissions import collect
 
-__all__ = ["grade", "check_grading_inputs", "STATUSES", "columns"]
+__all__ = ["grade", "check_grading_inputs", "wrong_notebook_warning", "STATUSES", "columns"]
 
-STATUSES = ("graded", "timed out", "crashed", "could not be read", "skipped")
+STATUSES = ("graded", "timed out", "memory limit", "crashed", "could not be read", "skipped")
 
 
 def columns(homework):
@@ -83,6 +84,19 @@ def _feedback_html(homework, submission, result):
     return "<!DOCTYPE html>\n<html><head><meta charset='utf-8'></head><body>\n" + "\n".join(parts) + "\n</body></html>\n"
 
 
+def wrong_notebook_warning(homework, results):
+    """One line when no judged submission defines any of the notebook's exercise functions (the class
+    handed in another notebook, or the wrong number was given), else ''."""
+    judged = [r for r in results if r["exercises"]]
+    if not judged or any(not str(r.get("message", "")).startswith("no cell defines")
+                         for result in judged for r in result["exercises"].values()):
+        return ""
+    names = [ex.function for ex in homework.exercises]
+    listed = " or ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else names)
+    return (f"warning: none of the {len(judged)} submissions defines {listed}; "
+            f"is {homework.key} the right notebook?")
+
+
 def _judge(args):
     homework, submission, timeout, salt, setup, lines = args
     start = time.perf_counter()
@@ -104,7 +118,8 @@ def grade(homework, submissions, out="grades.csv", feedback=None, timeout=120, *
 
     resume: keep the rows already in `out` and grade only the others. on_row(row): called per row.
     Returns the rows written by this call, in the order they finished. KeyboardInterrupt propagates
-    after the finished rows are on disk.
+    after the finished rows are on disk. When no graded submission defines any of the notebook's
+    exercise functions, one warning line goes to stderr (the wrong notebook number?).
     """
     homework = get_homework(homework)
     found = check_grading_inputs(homework, submissions, out, timeout, jobs)
@@ -120,7 +135,7 @@ def grade(homework, submissions, out="grades.csv", feedback=None, timeout=120, *
     fresh = not (resume and out.exists())
     setup, lines = setup_source(homework), course_lines_of(homework)
     tasks = [(homework, s, timeout, salt, setup, lines) for s in todo]
-    rows = []
+    rows, results = [], []
     bar = None
     if progress:
         from tqdm.auto import tqdm
@@ -141,6 +156,7 @@ def grade(homework, submissions, out="grades.csv", feedback=None, timeout=120, *
             writer.writerow(row)
             f.flush()
             rows.append(row)
+            results.append(result)
             if bar is not None:
                 bar.update(1)
             if on_row is not None:
@@ -165,4 +181,7 @@ def grade(homework, submissions, out="grades.csv", feedback=None, timeout=120, *
         finally:
             if bar is not None:
                 bar.close()
+    warning = wrong_notebook_warning(homework, results)
+    if warning:
+        print(warning, file=sys.stderr)
     return rows

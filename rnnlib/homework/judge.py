@@ -29,15 +29,17 @@ from pathlib import Path
 
 import numpy as np
 
-from .sandbox import MAX_MESSAGE, decode
+from .sandbox import MAX_MESSAGE, decode, trap_source
 from .submissions import exercise_code, flags, read_bytes, read_cells, setup_code
 
-__all__ = ["SANDBOX", "SandboxTimeout", "SandboxDied", "Sandbox", "judge_exercise", "judge_submission",
+__all__ = ["SANDBOX", "PACKAGE", "SandboxTimeout", "SandboxDied", "SandboxMemory", "Sandbox", "trapped_copy", "judge_exercise", "judge_submission",
            "exercise_seed", "scrub", "setup_source", "course_lines_of"]
 
 SANDBOX = Path(__file__).resolve().with_name("sandbox.py")
+PACKAGE = Path(__file__).resolve().parent.parent  # the real rnnlib, which no sandbox may read
 OUTPUT_CAP = 100_000  # characters of a sandbox's output kept for the feedback
 MEMORY = 4 * 2**30  # bytes of address space for one sandbox
+MEMORY_MESSAGE = f"memory limit: used up the {MEMORY / 2**30:g} GiB of memory an exercise may use (MemoryError)"
 THREADS = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
 
@@ -47,6 +49,49 @@ class SandboxTimeout(BaseException):
 
 class SandboxDied(BaseException):
     """The sandbox process ended without answering (os._exit, a segfault, memory)."""
+
+
+class SandboxMemory(BaseException):
+    """The student's code ran out of the sandbox's memory (a MemoryError, or the limit reached)."""
+
+
+_TEMPLATES = {}  # references -> a folder holding the trapped copy of rnnlib, compiled (one per grader process)
+
+
+def _template(references):
+    import atexit
+    import compileall
+    import shutil
+
+    key = tuple(sorted(references))
+    if key in _TEMPLATES and (Path(_TEMPLATES[key]) / "rnnlib" / "__init__.py").exists():
+        return Path(_TEMPLATES[key])
+    root = Path(tempfile.mkdtemp(prefix="rnnlib-trapped-"))
+    atexit.register(shutil.rmtree, root, True)
+    shutil.copytree(PACKAGE, root / "rnnlib", ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "*.pyo"))
+    by_module = {}
+    for target in key:
+        module, attr = target.split(":")
+        by_module.setdefault(module, []).append(attr)
+    for module, names in by_module.items():
+        path = root.joinpath(*module.split(".")).with_suffix(".py")
+        if not path.exists():
+            path = root.joinpath(*module.split("."), "__init__.py")
+        text, _ = trap_source(path.read_text(encoding="utf-8"), names, module)
+        path.write_text(text, encoding="utf-8")
+    compileall.compile_dir(str(root / "rnnlib"), quiet=2, workers=1)
+    _TEMPLATES[key] = str(root)
+    return root
+
+
+def trapped_copy(references, folder):
+    """Write into folder/lib a copy of rnnlib (compiled) whose reference functions are traps in the source;
+    returns folder/lib, the path the sandbox puts first on sys.path."""
+    import shutil
+
+    lib = Path(folder) / "lib"
+    shutil.copytree(_template(references), lib)  # copy2 keeps the mtimes, so the .pyc files stay valid
+    return lib
 
 
 def exercise_seed(student, function, salt):
@@ -76,7 +121,8 @@ class Sandbox:
         self.deadline = time.monotonic() + timeout
         request_read, self._request = os.pipe()
         self._answer, answer_write = os.pipe()
-        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(folder), "LANG": "C.UTF-8",
+        job = {**job, "lib": str(trapped_copy(job["references"], folder)), "package": str(PACKAGE)}
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(folder), "LANG": "C.UTF-8", "TMPDIR": str(folder),
                "MPLBACKEND": "Agg", "MPLCONFIGDIR": str(folder), "TQDM_DISABLE": "1", **THREADS}
         try:
             self.process = subprocess.Popen(
@@ -137,6 +183,8 @@ class Sandbox:
             name, message = (str(part) for part in answer["error"][:2])
             if name == "NotImplementedError":
                 raise NotImplementedError(message)
+            if name == "MemoryError":
+                raise SandboxMemory()
             name = name if name.isidentifier() and len(name) <= 40 else "Exception"
             raise type(name, (Exception,), {})(scrub(message)[:500])
         try:
@@ -147,14 +195,28 @@ class Sandbox:
             _write_back(before, new)
         return out
 
+    def peak_memory(self):
+        """The most address space the process has used (bytes; 0 if it cannot be read)."""
+        with contextlib.suppress(OSError, ValueError):
+            for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
+                if line.startswith("VmPeak:"):
+                    return int(line.split()[1]) * 1024
+        return 0
+
+    def near_memory_limit(self):
+        return self.peak_memory() >= 0.9 * MEMORY
+
     def close(self):
-        """Ask for the output, end the process; returns the output (capped) or ''."""
+        """Ask for the output, end the process and everything in its process group; returns the output
+        (capped) or ''."""
         output = ""
-        with contextlib.suppress(SandboxTimeout, SandboxDied, OSError):
+        with contextlib.suppress(SandboxTimeout, SandboxDied, SandboxMemory, OSError):
             if self.process.poll() is None:
                 self.deadline = max(self.deadline, time.monotonic() + 2)
                 self._send(None)
                 output = str(self._receive().get("output", ""))
+        with contextlib.suppress(OSError):  # the sandbox leads its own session: no child outlives it
+            os.killpg(self.process.pid, 9)
         if self.process.poll() is None:
             self.process.kill()
         self.process.wait()
@@ -200,7 +262,7 @@ def _first_line(text):
 
 
 def judge_exercise(exercise, pieces, setup, timeout, seed, output_cap=OUTPUT_CAP):
-    """One exercise: {'status': passed|failed|timed out|crashed, 'message', 'output', 'points'}."""
+    """One exercise: {'status': passed|failed|timed out|memory limit|crashed, 'message', 'output', 'points'}."""
     job = {"setup": setup, "code": pieces, "function": exercise.function, "references": list(exercise.references),
            "uses": dict(exercise.uses), "output_cap": output_cap}
     status, message, output = "failed", "", ""
@@ -210,6 +272,8 @@ def judge_exercise(exercise, pieces, setup, timeout, seed, output_cap=OUTPUT_CAP
             sandbox = Sandbox(job, timeout, folder)
             if not sandbox.ready.get("ready"):
                 errors = "; ".join(sandbox.ready.get("errors") or [])
+                if any(e.startswith("MemoryError") for e in sandbox.ready.get("errors") or []):
+                    raise SandboxMemory()
                 message = f"{exercise.function} is not defined as a function" + (f" ({errors})" if errors else "")
             else:
                 checker = _resolve(exercise.checker)
@@ -223,14 +287,23 @@ def judge_exercise(exercise, pieces, setup, timeout, seed, output_cap=OUTPUT_CAP
                     except AssertionError as err:
                         raise AssertionError(f"on fresh inputs: {err}") from None
                 status, message = "passed", "passed the notebook's check and the test on fresh inputs"
+        except SandboxMemory:
+            status, message = "memory limit", MEMORY_MESSAGE
         except SandboxTimeout:
-            status, message = "timed out", f"ran past the time limit of {timeout:g} s"
+            if sandbox is not None and sandbox.near_memory_limit():
+                status, message = "memory limit", MEMORY_MESSAGE + f" (and ran past the time limit of {timeout:g} s)"
+            else:
+                status, message = "timed out", f"ran past the time limit of {timeout:g} s"
         except SandboxDied:
             code = None
             if sandbox is not None:
+                near = sandbox.near_memory_limit()
                 with contextlib.suppress(subprocess.TimeoutExpired):
                     code = sandbox.process.wait(timeout=2)
-            status, message = "crashed", f"the process ended without an answer (exit code {code}: os._exit, a crash or out of memory?)"
+            if sandbox is not None and near:
+                status, message = "memory limit", MEMORY_MESSAGE
+            else:
+                status, message = "crashed", f"the process ended without an answer (exit code {code}: os._exit, a crash or out of memory?)"
         except AssertionError as err:
             message = str(err)
         except Exception as err:  # noqa: BLE001 - a checker that met an answer it could not digest
@@ -273,6 +346,6 @@ def judge_submission(homework, submission, timeout, salt, setup=None, course_lin
         seed = exercise_seed(submission.id, exercise.function, salt)
         results[exercise.function] = judge_exercise(exercise, pieces, setup_code(setup, pieces), timeout, seed)
     statuses = {r["status"] for r in results.values()}
-    status = "crashed" if "crashed" in statuses else "timed out" if "timed out" in statuses else "graded"
+    status = next((s for s in ("crashed", "memory limit", "timed out") if s in statuses), "graded")
     detail = "; ".join(f"{name}: {r['message']}" for name, r in results.items() if r["status"] != "passed")
     return {"status": status, "exercises": results, "flags": found_flags, "detail": detail}

@@ -1,13 +1,18 @@
 """The only process in which a student's code runs while grading: one per submission and exercise.
 
 The grader (rnnlib.homework.judge) starts this file as a script in a fresh interpreter
-(`python -I sandbox.py REQUEST_FD ANSWER_FD`, in a private empty folder, with CPU, memory and file size
-limits), sends it the job and then the calls the checker makes. Before any of rnnlib is imported here,
-an import hook is installed that replaces the exercise's reference solutions (spec.py's `references`)
-by traps every time one of their modules is executed, so an import, a reload, a module deleted from
-sys.modules and imported again, or importlib all give the trap; the real functions never exist in this
-process. An audit hook refuses to open files outside this folder and Python's own installation, and
-rnnlib's files except through that import hook.
+(`python -I sandbox.py REQUEST_FD ANSWER_FD`, in a private empty folder, in its own session, with CPU,
+memory and file size limits), sends it the job and then the calls the checker makes.
+
+The real rnnlib is out of reach here: the grader has written a copy of the package into the private
+folder (`job["lib"]`) in which each of the exercise's reference solutions (spec.py's `references`) is,
+in the source itself, a trap of the same name; that copy is first on sys.path, and an audit hook refuses
+every open of the real rnnlib folder (sources and .pyc), whatever loader or finder asks. So an import, a
+reload, a module deleted from sys.modules, importlib, a finder or loader of the student's own, or a
+copied function object all give the trap: the real code exists nowhere this process can read.
+Once the course's setup imports have run, the audit hook also refuses reading outside the folder and
+Python's installation, writing or changing files outside the folder, starting processes (subprocess,
+os.system, fork, exec, spawn, and ctypes look-ups of such C functions) and signalling other processes.
 
 What comes back to the grader is JSON (numbers, strings, lists, dicts and numeric arrays), never a
 pickle, so nothing the student returns can run code in the grader; the checker and the expected
@@ -24,7 +29,7 @@ import pickle
 import struct
 import sys
 
-__all__ = ["encode", "decode", "read_message", "write_message", "TRAP_MESSAGE", "MAX_MESSAGE"]
+__all__ = ["encode", "decode", "read_message", "write_message", "trap_source", "TRAP_MESSAGE", "MAX_MESSAGE"]
 
 TRAP_MESSAGE = ("write your own code: {name} is rnnlib's reference solution of this exercise, so it is "
                 "switched off while your work is graded")
@@ -134,84 +139,154 @@ class _Capped(io.TextIOBase):
         return out + (f"\n[... {self.dropped} more characters of output cut]" if self.dropped else "")
 
 
-def _install_traps(references):
-    """An import hook that puts a trap in place of each reference every time its module is executed."""
-    import importlib.abc
-    import importlib.machinery
+# --- the trapped copy of rnnlib: written by the grader (judge.trapped_copy), imported here ---------------
 
-    by_module = {}
-    for target in references:
-        module, attr = target.split(":")
-        by_module.setdefault(module, []).append(attr)
+def trap_source(source, names, module):
+    """`source` with each top-level `def name` of `names` replaced by a trap of the same name (line-based,
+    so the rest of the module is unchanged); names not defined by a top-level def are assigned a trap at
+    the end. Returns (new source, [names that had no def])."""
+    tree = ast.parse(source)
+    lines = source.splitlines(keepends=True)
+    spans, found = [], set()
 
-    def make_trap(name):
-        message = TRAP_MESSAGE.format(name=name)
+    def visit(body):
+        for node in body:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name in names:
+                first = min([node.lineno] + [d.lineno for d in node.decorator_list])
+                spans.append((first, node.end_lineno, node.col_offset, node.name))
+                found.add(node.name)
+            elif isinstance(node, (ast.If, ast.Try, ast.With)):
+                for block in ("body", "orelse", "finalbody"):
+                    visit(getattr(node, block, []))
+                for handler in getattr(node, "handlers", []):
+                    visit(handler.body)
 
-        def trap(*args, **kwargs):
-            raise RuntimeError(message)
-        trap.__name__ = trap.__qualname__ = name.rsplit(".", 1)[-1]
-        return trap
+    visit(tree.body)
 
-    class TrapLoader(importlib.abc.Loader):
-        def __init__(self, loader, name):
-            self._loader, self._name = loader, name
+    def trap_def(name, indent):
+        message = TRAP_MESSAGE.format(name=f"{module}.{name}")
+        pad = " " * indent
+        return f"{pad}def {name}(*args, **kwargs):\n{pad}    raise RuntimeError({message!r})\n"
 
-        def create_module(self, spec):
-            return self._loader.create_module(spec)
-
-        def exec_module(self, module):
-            self._loader.exec_module(module)
-            for attr in by_module.get(self._name, ()):
-                setattr(module, attr, make_trap(f"{self._name}.{attr}"))
-
-        def __getattr__(self, name):  # get_source, get_filename, is_package ... from the real loader
-            return getattr(self._loader, name)
-
-    class TrapFinder(importlib.abc.MetaPathFinder):
-        def find_spec(self, name, path=None, target=None):
-            if name != "rnnlib" and not name.startswith("rnnlib."):
-                return None
-            for finder in sys.meta_path:
-                if finder is self or not hasattr(finder, "find_spec"):
-                    continue
-                spec = finder.find_spec(name, path, target)
-                if spec is not None:
-                    spec.loader = TrapLoader(spec.loader, name)
-                    return spec
-            return None
-
-    sys.meta_path.insert(0, TrapFinder())
-    return TrapLoader.exec_module.__code__
+    for first, last, indent, name in sorted(spans, reverse=True):
+        lines[first - 1:last] = [trap_def(name, indent)]
+    missing = [n for n in names if n not in found]
+    text = "".join(lines)
+    if not text.endswith("\n"):
+        text += "\n"
+    for name in missing:
+        text += "\n" + trap_def(name, 0)
+    return text, missing
 
 
-def _install_audit(folder, loader_code):
-    """Refuse opening files outside `folder` and Python's installation; rnnlib's only through the loader."""
+# --- the audit hook --------------------------------------------------------------------------------------
+
+PROCESS_EVENTS = {"subprocess.Popen", "os.system", "os.fork", "os.forkpty", "os.exec", "os.posix_spawn",
+                  "os.spawn", "pty.spawn", "os.startfile", "os.popen"}
+# events that change files: every path among their arguments must be in the sandbox's folder
+CHANGE_EVENTS = {"os.rename", "os.remove", "os.rmdir", "os.link", "os.truncate", "os.chmod", "os.lchmod",
+                 "os.chown", "os.lchown", "os.chflags", "os.lchflags", "os.mkdir", "os.makedirs", "os.utime",
+                 "os.setxattr", "os.removexattr", "os.mkfifo", "os.mknod", "os.symlink",
+                 "shutil.copyfile", "shutil.copymode", "shutil.copystat", "shutil.copytree", "shutil.move",
+                 "shutil.rmtree", "shutil.chown", "shutil.make_archive", "shutil.unpack_archive"}
+# a path only read (the open of it is checked on its own): the source of a copy, the target of a symlink
+READ_ONLY_ARG = {"shutil.copyfile": 0, "shutil.copymode": 0, "shutil.copystat": 0, "shutil.copytree": 0,
+                 "os.symlink": 0}
+# C functions that ctypes must not look up: they create processes or touch files past the audit hook
+CTYPES_DENIED = {"fork", "vfork", "clone", "clone3", "_Fork", "execv", "execve", "execvp", "execvpe", "execl",
+                 "execlp", "execle", "fexecve", "posix_spawn", "posix_spawnp", "system", "popen", "syscall",
+                 "open", "open64", "openat", "openat64", "__open", "__open64", "fopen", "fopen64", "freopen",
+                 "creat", "creat64", "unlink", "unlinkat", "rename", "renameat", "renameat2", "link", "linkat",
+                 "symlink", "symlinkat", "truncate", "truncate64", "chmod", "fchmodat", "chown", "kill",
+                 "killpg", "tgkill", "ptrace", "process_vm_readv", "process_vm_writev", "setsid", "daemon",
+                 "dlopen", "dlmopen", "name_to_handle_at", "open_by_handle_at", "mmap", "mmap64"}
+WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
+
+
+def _paths(args):
+    return [a for a in args if isinstance(a, (str, bytes, os.PathLike))]
+
+
+def _install_audit(folder, package):
+    """Refuse, always: reading the real rnnlib folder (sources and .pyc, whatever loader asks). After arm():
+    reading outside `folder` and Python's installation, writing or changing files outside `folder`,
+    creating processes, signalling other processes, importing _posixsubprocess anew, and ctypes look-ups
+    of the C functions that would do any of that."""
     import sysconfig
 
-    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
-    allowed = {os.path.realpath(p) + os.sep for p in (folder, sys.prefix, sys.base_prefix, sys.exec_prefix,
+    package = os.path.realpath(package) + os.sep
+    folder = os.path.realpath(folder) + os.sep
+    allowed = {os.path.realpath(p) + os.sep for p in (sys.prefix, sys.base_prefix, sys.exec_prefix,
                                                       *sysconfig.get_paths().values()) if p}
-    allowed |= {"/dev/", "/proc/", "/sys/", "/etc/", "/usr/"}
+    allowed = {p for p in allowed if not package.startswith(p)} | {folder, "/dev/", "/proc/", "/sys/", "/etc/", "/usr/"}
+    me = str(os.getpid())
     armed = []
 
-    def hook(event, args):
-        if not armed or event not in ("open", "os.listdir", "os.scandir") or not args or not isinstance(
-                args[0], (str, bytes, os.PathLike)):
-            return
-        path = os.path.realpath(os.fsdecode(args[0]))
-        if event != "open" and (path + os.sep).startswith(package):
-            return  # the import system lists rnnlib's folders; listing reads no code
-        if path.startswith(package):
-            frame = sys._getframe(1)
-            while frame is not None and frame.f_code is not loader_code:
-                frame = frame.f_back
-            if frame is None:
-                raise PermissionError(f"grading: reading rnnlib's files is not allowed ({os.path.basename(path)})")
-        elif not any(path.startswith(root) or path + os.sep == root for root in allowed):
+    def real(path):
+        return os.path.realpath(os.fsdecode(path))
+
+    def inside(path, root):
+        return (path + os.sep).startswith(root)
+
+    def check_read(path):
+        if inside(path, package):
+            raise PermissionError(f"grading: reading rnnlib's files is not allowed ({os.path.basename(path)})")
+        if path.startswith("/proc/"):
+            part = path.split("/")[2]
+            if part.isdigit() and part != me:
+                raise PermissionError("grading: your code may not look at other processes")
+        if armed and not any(inside(path, root) for root in allowed):
             raise PermissionError("grading: your code may only read files in its own folder")
 
+    def check_change(path):
+        if not inside(path, folder) and path != "/dev/null":
+            raise PermissionError("grading: your code may only write or change files in its own folder")
+
+    def hook(event, args):
+        if event == "open":
+            if not args or not isinstance(args[0], (str, bytes, os.PathLike)):
+                return
+            path = real(args[0])
+            check_read(path)
+            mode, flags = (args + (None, None))[1:3]
+            writing = (isinstance(mode, str) and any(c in mode for c in "wax+")) or (
+                isinstance(flags, int) and flags & WRITE_FLAGS)
+            if armed and writing:
+                check_change(path)
+        elif not armed:
+            return
+        elif event in ("os.listdir", "os.scandir"):
+            if args and isinstance(args[0], (str, bytes, os.PathLike)):
+                path = real(args[0])
+                if not inside(path, package):  # listing rnnlib's folder reads no code
+                    check_read(path)
+        elif event in PROCESS_EVENTS:
+            raise PermissionError(f"grading: your code may not start processes ({event})")
+        elif event in ("os.kill", "os.killpg"):
+            if not args or args[0] not in (0, os.getpid()):
+                raise PermissionError("grading: your code may not signal other processes")
+        elif event in CHANGE_EVENTS:
+            keep = READ_ONLY_ARG.get(event)
+            for i, arg in enumerate(args):
+                if isinstance(arg, (str, bytes, os.PathLike)) and i != keep:
+                    check_change(real(arg))
+        elif event == "import" and args and args[0] in ("_posixsubprocess", "_xxsubinterpreters"):
+            raise PermissionError(f"grading: your code may not import {args[0]}")
+        elif event == "ctypes.dlsym" and len(args) > 1 and str(args[1]) in CTYPES_DENIED:
+            raise PermissionError(f"grading: your code may not call {args[1]} through ctypes")
+        elif event == "ctypes.dlopen" and args and isinstance(args[0], (str, bytes)) and os.sep in os.fsdecode(args[0]):
+            check_read(real(args[0]))
+
     sys.addaudithook(hook)
-    return lambda: armed.append(True)
+
+    def arm():
+        import _posixsubprocess  # loaded now and switched off: it starts processes without an audit event
+
+        def fork_exec(*args, **kwargs):
+            raise PermissionError("grading: your code may not start processes")
+        _posixsubprocess.fork_exec = fork_exec
+        armed.append(True)
+    return arm
 
 
 def _run_statements(source, namespace, label):
@@ -236,8 +311,8 @@ def _error(exc):
 
 def main(request_fd, answer_fd):
     job = pickle.loads(read_message(request_fd))
-    loader_code = _install_traps(job["references"])
-    arm = _install_audit(os.getcwd(), loader_code)
+    sys.path.insert(0, job["lib"])  # the trapped copy of rnnlib, ahead of the editable install
+    arm = _install_audit(os.getcwd(), job["package"])
     captured = _Capped(job.get("output_cap", 100_000))
     sys.stdout = sys.stderr = captured
     namespace = {"__name__": "__main__", "__builtins__": __builtins__}
@@ -267,6 +342,8 @@ def main(request_fd, answer_fd):
         else:
             try:
                 answer = {"out": encode(out), "args": encode(list(request))}
+            except MemoryError:
+                answer = {"error": ["MemoryError", "out of memory while sending the answer"]}
             except Exception as exc:  # noqa: BLE001 - a value the grader cannot read
                 answer = {"error": ["TypeError", f"returned {exc}, which the grader cannot read; return "
                                                  f"numbers or numpy arrays"]}

@@ -7,7 +7,8 @@
 - exercise_code(cells, function): found by content, not metadata: the last cell that defines
   `def function(` with more than a stub, plus the definitions from other cells that it uses (helper
   functions, imports, constants), so copied, moved, duplicated or reordered cells grade the same.
-- flags(pieces): lines that reach around the grading ("review by hand: <line>").
+- flags(pieces): lines that reach around the grading ("review by hand: <line>"), names spelled in
+  pieces ('rnn' + 'lib') included.
 """
 from __future__ import annotations
 
@@ -22,7 +23,9 @@ from pathlib import Path
 
 __all__ = ["Submission", "collect", "read_bytes", "read_cells", "exercise_code", "setup_code", "flags", "student_id"]
 
-MAX_NOTEBOOK = 50 * 2**20  # bytes of one notebook (or zip) read; a bigger file is not a notebook to grade
+MAX_NOTEBOOK = 256 * 2**20  # bytes of one notebook read (outputs included; only code cells' sources are kept)
+TOO_BIG = ("the notebook is {size:.0f} MB, over the {limit} MB a submission may have (saved outputs included); "
+           "ask for it with its outputs cleared (Kernel > Restart & Clear Output, then save)")
 
 
 @dataclass(frozen=True)
@@ -97,7 +100,8 @@ def _from_zip(path, sid):
     if len(members) != 1:
         return Submission(sid, path.name, None, f"the .zip holds {len(members)} notebooks, expected 1")
     if members[0].file_size > MAX_NOTEBOOK:
-        return Submission(sid, path.name, None, f"the notebook in the .zip is over {MAX_NOTEBOOK // 2**20} MB")
+        return Submission(sid, path.name, None, "in the .zip, " + TOO_BIG.format(
+            size=members[0].file_size / 2**20, limit=MAX_NOTEBOOK // 2**20))
     return Submission(sid, path.name, path, member=members[0].filename)
 
 
@@ -106,13 +110,15 @@ def read_bytes(submission):
     if submission.member:
         with zipfile.ZipFile(submission.path) as archive:
             return archive.read(submission.member)
-    if submission.path.stat().st_size > MAX_NOTEBOOK:
-        raise ValueError(f"the file is over {MAX_NOTEBOOK // 2**20} MB")
+    size = submission.path.stat().st_size
+    if size > MAX_NOTEBOOK:
+        raise ValueError(TOO_BIG.format(size=size / 2**20, limit=MAX_NOTEBOOK // 2**20))
     return submission.path.read_bytes()
 
 
 def read_cells(data):
-    """The code cells' sources of a notebook (bytes); ValueError (one line) if it is not one.
+    """The code cells' sources of a notebook (bytes); ValueError (one line) if it is not one. Outputs,
+    markdown and metadata are dropped as soon as the JSON is read (they are never needed to grade).
 
     Any nbformat 4 (4.0 ... 4.5, with or without cell ids) is read as plain JSON; older ones through nbformat.
     """
@@ -228,31 +234,72 @@ def setup_code(setup_source, pieces):
 
 
 SUSPICIOUS = [
-    (r"\brnnlib\b", "rnnlib"), (r"\bimportlib\b|__import__|\breload\b", "importlib / reload"),
-    (r"sys\.modules|meta_path|path_hooks", "sys.modules"), (r"\brunpy\b", "runpy"),
+    (r"\brnnlib\b", "rnnlib"), (r"\bimportlib\b|__import__|\breload\b|\bpydoc\b|\blocate\s*\(", "importlib / reload"),
+    (r"sys\.modules|meta_path|path_hooks|path_importer_cache|find_spec|find_module|\b_loader\b|\.loader\b|"
+     r"getattr\s*\(\s*(sys|importlib|os|builtins|subprocess|pydoc|runpy|ctypes|gc|inspect)\b", "sys.modules"),
+    (r"\brunpy\b", "runpy"),
     (r"__code__|__closure__|cell_contents|__globals__|_getframe|f_back|f_globals|f_locals|\bgc\b", "__code__"),
     (r"\bbuiltins\b|__builtins__", "builtins"),
     (r"np\.random\.\w+\s*=[^=]|random\.\w+\s*=[^=]|default_rng\s*=[^=]|Generator\.\w+\s*=[^=]|bit_generator|"
      r"set_state|\bnp\.random\.seed\b", "random-generator patching"),
     (r"\bopen\s*\(|read_text|read_bytes|\bPath\s*\(|\bos\.|\bglob\b|\bshutil\b|__file__|\bsubprocess\b|"
      r"\bexec\s*\(|\beval\s*\(|\bcompile\s*\(|\bsocket\b|\burllib\b", "reads files or runs code"),
+    (r"\bos\.system\b|\bfork\w*\b|\bspawn|\bPopen\b|\bctypes\b|\bmultiprocessing\b|\bkillpg\b",
+     "starts processes"),
 ]
+MODULE_WORDS = {"rnnlib", "numpy", "torch"}
+
+
+def _joined_strings(tree):
+    """(line, text) for each `+` of string literals (and ''.join of literal lists) in the code: a module
+    or attribute name spelled in pieces ('rnn' + 'lib') is only ever meant to hide from a search."""
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+            parts, stack = [], [node]
+            while stack:
+                n = stack.pop()
+                if isinstance(n, ast.BinOp) and isinstance(n.op, ast.Add):
+                    stack += [n.right, n.left]
+                elif isinstance(n, ast.Constant) and isinstance(n.value, str):
+                    parts.append(n.value)
+                else:
+                    parts = None
+                    break
+            if parts and len(parts) > 1:
+                found.append((node.lineno, "".join(parts)))
+        elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "join"
+              and node.args and isinstance(node.args[0], (ast.List, ast.Tuple))
+              and all(isinstance(e, ast.Constant) and isinstance(e.value, str) for e in node.args[0].elts)):
+            found.append((node.lineno, "".join(e.value for e in node.args[0].elts)))
+    return found
+
+
+def _spells_a_module(text):
+    import sys
+
+    first = text.strip().split(".")[0]
+    known = set(getattr(sys, "stdlib_module_names", ())) | MODULE_WORDS
+    return first in known or any(re.search(pattern, text) for pattern, _ in SUSPICIOUS)
 
 
 def flags(pieces, course_lines=()):
     """'review by hand: <line>' for each line of the pieces that reaches around the grading (first 3).
 
-    Lines of the course's own notebook (course_lines, stripped) are not the student's: never flagged."""
+    A line is flagged when it matches SUSPICIOUS, or joins string literals into a module or suspicious
+    name ('rnn' + 'lib', 'meta' + '_path', 'sub' + 'process.run'). Lines of the course's own notebook
+    (course_lines, stripped) are not the student's: never flagged."""
     found = []
     for piece in pieces:
-        for line in piece.splitlines():
+        tree = _parse(piece)
+        joined = {line for line, text in _joined_strings(tree) if _spells_a_module(text)} if tree else set()
+        for number, line in enumerate(_python(piece).splitlines(), 1):
             code = line.split("#", 1)[0]
             if line.strip() in course_lines:
                 continue
-            if any(re.search(pattern, code) for pattern, _ in SUSPICIOUS):
+            if number in joined or any(re.search(pattern, code) for pattern, _ in SUSPICIOUS):
                 text = " ".join(line.split())
-                if text not in found:
+                if text[:120] not in found:
                     found.append(text[:120])
     return [f"review by hand: {line}" for line in found[:3]] + (
         [f"review by hand: {len(found) - 3} more lines"] if len(found) > 3 else [])
-

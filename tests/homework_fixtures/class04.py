@@ -1,7 +1,10 @@
 """A class of notebook 04 to grade: honest work in varied valid forms, broken submissions, and cheats.
 
 Built from the instructor notebook (solutions filled in) by replacing the body of `clip_by_norm`;
-steps_to_shrink keeps the instructor's answer (2 points) everywhere. EXPECTED says each row.
+steps_to_shrink keeps the instructor's answer (2 points) everywhere. EXPECTED says each row. The
+instructor review's cheats are here too: cheat_grace_hopper (a meta-path finder swapping the sandbox's
+loader), cheat_mallory_child (a child Python calling the reference), cheat_zed_snoop (a child process
+rewriting a classmate's row in grades.csv), with memory_hog (memory limit) and big_outputs (55 MB).
 """
 import json
 import shutil
@@ -30,7 +33,74 @@ CHEATS = {  # student -> body of clip_by_norm (after the def line)
     "cheat_gc_hunt": "    import gc\n    for f in gc.get_objects():\n        if getattr(f, '__name__', '') == 'clip_by_global_norm' and callable(f):\n"
                      "            try:\n                return f(grads, max_norm, eps=0.0)[0]\n            except Exception:\n                pass\n"
                      "    return list(grads)",
+    # the review's "Grace Hopper": a finder of its own at the front of meta_path asks the others for the spec,
+    # swaps the sandbox's loader (or the real one) for its own, and re-imports the module through pydoc
+    "cheat_grace_hopper": (
+        "    import sys, pydoc\n"
+        "    finders = getattr(sys, 'meta' + '_path')\n"
+        "    stolen = {}\n"
+        "    class Steal:\n"
+        "        def __init__(self, inner):\n"
+        "            self.inner = inner\n"
+        "        def create_module(self, spec):\n"
+        "            return None\n"
+        "        def exec_module(self, module):\n"
+        "            for get in (lambda: self.inner.get_source(module.__name__),\n"
+        "                        lambda: open(self.inner.get_filename(module.__name__)).read()):\n"
+        "                try:\n"
+        "                    namespace = {'__name__': module.__name__, '__package__': 'rnn' + 'lib'}\n"
+        "                    exec(compile(get(), 'x', 'exec'), namespace)\n"
+        "                    stolen.setdefault('f', namespace['clip_by_global_norm'])\n"
+        "                except Exception:\n"
+        "                    pass\n"
+        "            self.inner.exec_module(module)\n"
+        "    class Finder:\n"
+        "        def find_spec(self, name, path=None, target=None):\n"
+        "            if name != 'rnn' + 'lib.clipping':\n"
+        "                return None\n"
+        "            for finder in list(finders):\n"
+        "                if finder is self or not hasattr(finder, 'find_spec'):\n"
+        "                    continue\n"
+        "                spec = finder.find_spec(name, path, target)\n"
+        "                if spec is not None:\n"
+        "                    spec.loader = Steal(getattr(spec.loader, '_loader', spec.loader))\n"
+        "                    return spec\n"
+        "    finders.insert(0, Finder())\n"
+        "    getattr(sys, 'mod' + 'ules').pop('rnn' + 'lib.clipping', None)\n"
+        "    pydoc.locate('rnn' + 'lib.clipping')\n"
+        "    for f in [stolen.get('f')] + [getattr(m, 'clip_by_global_norm', None) for m in list(sys.modules.values())]:\n"
+        "        try:\n"
+        "            return f(grads, max_norm, eps=0.0)[0]\n"
+        "        except Exception:\n"
+        "            pass\n"
+        "    return list(grads)"),
+    # the review's "Mallory child": a child Python, started through pydoc.locate, calls the reference
+    "cheat_mallory_child": (
+        "    import sys, json, pydoc\n"
+        "    run = pydoc.locate('sub' + 'process.run')\n"
+        "    code = ('import sys, json, numpy as np; from rnnlib.clipping import clip_by_global_norm as f; '\n"
+        "            'g = [np.array(x) for x in json.loads(sys.argv[1])]; '\n"
+        "            'print(json.dumps([a.tolist() for a in f(g, float(sys.argv[2]), eps=0.0)[0]]))')\n"
+        "    out = run([sys.executable, '-c', code, json.dumps([g.tolist() for g in grads]), str(max_norm)],\n"
+        "              capture_output=True, text=True, cwd='/').stdout\n"
+        "    return [np.array(a) for a in json.loads(out)]"),
 }
+ZED_SNOOP = (  # the review's "Zed snoop", with the paths it would guess: {classmate}, {grades}, {marker}
+    "    import sys, os, pydoc\n"
+    "    script = ('import sys, time; time.sleep(2); text = open(sys.argv[1]).read(); '\n"
+    "              'open(sys.argv[2], \"a\").write(\"correct,correct.ipynb,graded,0,0,0,5,,0.0,rewritten\\\\n\"); '\n"
+    "              'open(sys.argv[3], \"w\").write(text[:100])')\n"
+    "    for start in (lambda: pydoc.locate('sub' + 'process.Popen')([sys.executable, '-c', script, {classmate!r}, {grades!r}, {marker!r}], start_new_session=True),\n"
+    "                  lambda: os.system(sys.executable + ' -c ' + repr(script) + ' {classmate} {grades} {marker} &'),\n"
+    "                  lambda: os.fork() or os._exit(0),\n"
+    "                  lambda: open({grades!r}, 'a').write('correct,correct.ipynb,graded,0,0,0,5,,0.0,rewritten\\n'),\n"
+    "                  lambda: open({marker!r}, 'w').write(open({classmate!r}).read()[:100])):\n"
+    "        try:\n"
+    "            start()\n"
+    "        except Exception:\n"
+    "            pass\n"
+    "    return list(grads)")
+MEMORY_HOG = "    arrays = []\n    while True:\n        arrays.append(np.empty(10**8))"
 COPY_AT_TOP = "_saved = clipping_reference\n"  # used by cheat_copy_object, see write_class
 BROKEN = {
     "wrong_per_array": "    return [g * min(1.0, max_norm / np.sqrt(np.sum(g * g))) for g in grads]",
@@ -61,17 +131,30 @@ EXPECTED = {  # id -> (status, clip_by_norm, steps_to_shrink, total, flagged?, s
     "Jose": FULL + (False, "Jose.ipynb"),
     "Jose-2": FULL + (False, "José.ipynb"),
     "loud": FULL + (False, "loud.ipynb"),
+    "big_outputs": FULL + (False, "big_outputs.ipynb"),  # 55 MB of saved outputs
     "wrong_per_array": CLIP_ONLY_LOST + (False, "wrong_per_array.ipynb"),
     "wrong_in_place": CLIP_ONLY_LOST + (False, "wrong_in_place.ipynb"),
     "unanswered": CLIP_ONLY_LOST + (False, "unanswered.ipynb"),
     "exits": ("crashed", "0", "2", "2", True, "exits.ipynb"),  # flagged: it calls os.
+    "memory_hog": ("memory limit", "0", "2", "2", False, "memory_hog.ipynb"),
     "truncated": ("could not be read", "", "", "", False, "truncated.ipynb"),
     "cheat_copy_object": CLIP_ONLY_LOST + (True, "cheat_copy_object.ipynb"),
     **{name: CLIP_ONLY_LOST + (True, f"{name}.ipynb") for name in CHEATS},
+    "cheat_zed_snoop": CLIP_ONLY_LOST + (True, "cheat_zed_snoop.ipynb"),
     "notes.txt": ("skipped", "", "", "", False, "notes.txt"),
     "README.md": ("skipped", "", "", "", False, "README.md"),
 }
 HONEST_IDS = [k for k, v in EXPECTED.items() if v[:4] == FULL]
+
+
+def grades_of(folder):
+    """Where test_homework_grading writes the class's grades (Zed's guess)."""
+    return Path(folder).parent / "grades" / "grades.csv"
+
+
+def marker_of(folder):
+    """A file Zed's child would write outside the sandbox: it must never exist."""
+    return Path(folder).parent / "zed_was_here.txt"
 
 
 def _with_body(body, nb=None):
@@ -125,6 +208,15 @@ def write_class(folder):
     i = _clip_index(nb)
     nb.cells[i].source = "from rnnlib.clipping import clip_by_global_norm as clipping_reference\n" + COPY_AT_TOP + nb.cells[i].source
     nbformat.write(nb, folder / "cheat_copy_object.ipynb")
+    # Zed: guesses where the grades and a classmate's notebook are, tries to rewrite a row from a child process
+    zed = ZED_SNOOP.format(classmate=str(folder / "correct.ipynb"), grades=str(grades_of(folder)),
+                           marker=str(marker_of(folder)))
+    nbformat.write(_with_body(zed), folder / "cheat_zed_snoop.ipynb")
+    nbformat.write(_with_body(MEMORY_HOG), folder / "memory_hog.ipynb")
+    # honest, with 55 MB of saved outputs (a long training log)
+    nb = _with_body(RIGHT)
+    nb.cells[_clip_index(nb)].outputs = [nbformat.v4.new_output("stream", name="stdout", text="loss 0.123456\n" * 2_300_000)]
+    nbformat.write(nb, folder / "big_outputs.ipynb")
     text = (folder / "wrong_per_array.ipynb").read_text()
     (folder / "truncated.ipynb").write_text(text[: len(text) // 2])
     (folder / "notes.txt").write_text("my notes")
