@@ -377,7 +377,6 @@ def test_the_trapped_copy_replaces_every_reference_in_the_source():
 
 def test_a_sandbox_ends_with_its_whole_process_group(tmp_path):
     """A child started before the audit hook is armed (here by the setup) dies with its sandbox."""
-    import os
     import time
 
     sb = judge.Sandbox({"setup": "import subprocess\nchild = subprocess.Popen(['sleep', '60'])",
