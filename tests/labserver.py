@@ -53,8 +53,10 @@ def rewrite_cells(path, pairs):
 class LabServer:
     """JupyterLab over a temporary copy of a notebooks folder (a context manager)."""
 
-    def __init__(self, notebooks, rewrites=None, start_timeout=90):
+    def __init__(self, notebooks, rewrites=None, start_timeout=90, disabled_extensions=()):
+        """disabled_extensions: JupyterLab extensions (package names) this server's page does not load."""
         self.source = Path(notebooks)
+        self.disabled_extensions = tuple(disabled_extensions)
         self.rewrites = rewrites or {}
         self.start_timeout = start_timeout
         self.token = secrets.token_hex(16)
@@ -71,6 +73,10 @@ class LabServer:
             path = self.tmp / "settings" / name
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(json.dumps(values))
+        if self.disabled_extensions:  # page_config.json in this server's own config folder
+            labconfig = self.tmp / "config" / "labconfig"
+            labconfig.mkdir(parents=True, exist_ok=True)
+            (labconfig / "page_config.json").write_text(json.dumps({"disabledExtensions": {n: True for n in self.disabled_extensions}}))
         env = dict(os.environ, **nbenv.NB_ENV)
         env.update(JUPYTERLAB_SETTINGS_DIR=str(self.tmp / "settings"), JUPYTERLAB_WORKSPACES_DIR=str(self.tmp / "workspaces"),
                    JUPYTER_RUNTIME_DIR=str(self.tmp / "runtime"), JUPYTER_CONFIG_DIR=str(self.tmp / "config"))

@@ -27,7 +27,8 @@ def pytest_configure(config):
 # slow parts: longest first, so that no worker is left with a long module at the end. A worker takes a new
 # module only when its current one has at most two tests left, so the browser test (first) holds one worker
 # while the others start on the rest. Seconds: idle measurements of each part alone.
-SLOW_FIRST = ["tests/test_browser.py",  # ~120 s
+SLOW_FIRST = ["tests/test_browser.py",  # ~150 s
+              "tests/test_slides.py",  # ~70 s
               "tests/test_homework_grading.py",  # ~90 s
               "tests/test_browser_release.py",  # ~60 s
               "notebooks/05_lstm_gru.ipynb", "notebooks/04_vanishing_exploding.ipynb", "notebooks/02_char_rnn.ipynb",

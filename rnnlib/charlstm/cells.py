@@ -24,6 +24,7 @@ import numpy as np
 import torch
 
 from .._validate import check_array
+from ..widgets import explorer
 
 __all__ = ["FEATURES", "best_units", "cell_viewer", "feature_correlations", "html_activation", "text_features",
            "unit_activations"]
@@ -224,4 +225,5 @@ def cell_viewer(model, vocab, passages, kind="cell", unit=None):
     feature.observe(to_best_unit, names="value")
     slider.observe(unit_moved, names="value")
     redraw()
-    return widgets.VBox([widgets.HBox([passage, feature, slider]), view])
+    return explorer([widgets.HBox([passage, feature, slider]), view],
+                    "a passage coloured by one unit of the LSTM, with a passage, a feature and a unit to pick")
