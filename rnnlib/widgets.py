@@ -15,12 +15,13 @@ What a student sees:
 """
 import functools
 
-__all__ = ["DISPLAY_DPI", "FULL_LABEL", "HIDPI_SCALE", "explorer", "image_layout", "image_widget", "render_png",
+__all__ = ["DISPLAY_DPI", "FULL_LABEL", "HIDPI_SCALE", "TEXT_FORM_LIMIT", "explorer", "image_layout", "image_widget", "render_png",
            "forward_step_widget", "truncation_widget", "gradient_decay_widget"]
 
 DISPLAY_DPI = 80  # CSS pixels per figure inch: a (9, 3.4) inch figure is shown 720 x 272 px
 HIDPI_SCALE = 2  # pictures hold HIDPI_SCALE device pixels per CSS pixel
 FULL_LABEL = {"description_width": "initial"}  # a control's description is never truncated
+TEXT_FORM_LIMIT = 110  # ipywidgets 8 shows at most this many characters of a widget's text form
 
 
 def render_png(draw, figsize):
@@ -77,8 +78,12 @@ def _explorer_class():
 
 def explorer(children, what):
     """A VBox of these children whose text form reads "[interactive widget: <what>; run the cell to explore]"."""
+    summary = f"[interactive widget: {what}; run the cell to explore]"
+    if len(summary) > TEXT_FORM_LIMIT:  # ipywidgets cuts a longer text form, mid-word, with "…"
+        raise ValueError(f"what must be short enough for a one-line text form of at most {TEXT_FORM_LIMIT} "
+                         f"characters; got {len(what)} characters ({len(summary)} in all)")
     box = _explorer_class()(children)
-    box.summary = f"[interactive widget: {what}; run the cell to explore]"
+    box.summary = summary
     return box
 
 

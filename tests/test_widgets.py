@@ -190,3 +190,14 @@ def test_refresh_stores_widgets_as_their_text_form():
     assert nb.cells[0].outputs[0]["data"] == {"text/plain": "[interactive widget: x; run the cell to explore]"}
     assert nb.cells[1].outputs[0]["data"] == {"text/plain": "1"}
     nbformat.validate(nb)
+
+
+def test_explorer_text_form_fits_ipywidgets_limit():
+    import ipywidgets
+
+    from rnnlib.widgets import TEXT_FORM_LIMIT, explorer
+
+    box = explorer([ipywidgets.HTML()], "x" * (TEXT_FORM_LIMIT - 47))
+    assert box._repr_mimebundle_()["text/plain"] == repr(box)  # shown whole, not cut with "…"
+    with pytest.raises(ValueError, match="what must be short enough for a one-line text form"):
+        explorer([ipywidgets.HTML()], "x" * (TEXT_FORM_LIMIT - 46))

@@ -117,7 +117,7 @@ def beam_widget(model, images, index=0, beam_width=3):
     width.observe(redraw, names="value")
     redraw()
     return explorer([widgets.HBox([pick, width]), widgets.HBox([image, table])],
-                    "beam-search hypotheses for a test image, with a beam-width slider")
+                    "beam-search hypotheses for a test image, with a beam slider")
 
 
 def attention_widget(model, images, index=0):

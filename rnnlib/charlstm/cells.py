@@ -226,4 +226,4 @@ def cell_viewer(model, vocab, passages, kind="cell", unit=None):
     slider.observe(unit_moved, names="value")
     redraw()
     return explorer([widgets.HBox([passage, feature, slider]), view],
-                    "a passage coloured by one unit of the LSTM, with a passage, a feature and a unit to pick")
+                    "a passage coloured by one LSTM unit you pick")
