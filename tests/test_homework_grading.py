@@ -109,10 +109,18 @@ def read_rows(path):
         return list(csv.DictReader(f))
 
 
-def test_fixture_class_grades_every_row_as_expected(tmp_path):
+def test_fixture_class_grades_every_row_as_expected(tmp_path, monkeypatch):
+    import tempfile
+
     folder = class04.write_class(tmp_path / "submissions")
     out = tmp_path / "grades" / "grades.csv"
+    scratch = tmp_path / "tmp"  # this run's temporary folder alone, for the grader, its workers and sandboxes
+    scratch.mkdir()
+    monkeypatch.setenv("TMPDIR", str(scratch))
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
     rows = grade("04", folder, out, timeout=120, jobs=2)
+    left = sorted(p.name for p in scratch.iterdir())
+    assert not left, f"grading left its scratch folders behind: {left}"  # the worker processes' too
     written = read_rows(out)
     assert sorted(map(str, written)) == sorted(map(str, rows))
     assert list(written[0]) == ["id", "submission", "status", "clip_by_norm", "steps_to_shrink", "total",

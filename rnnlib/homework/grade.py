@@ -15,10 +15,11 @@ import html
 import os
 import signal
 import sys
+import tempfile
 import time
 from pathlib import Path
 
-from .judge import course_lines_of, setup_source, judge_submission
+from .judge import course_lines_of, judge_submission, setup_source, use_scratch_folder
 from .spec import get_homework
 from .submissions import collect
 
@@ -108,8 +109,10 @@ def _judge(args):
     return submission, result, time.perf_counter() - start
 
 
-def _ignore_interrupt():
+def _worker_start(scratch):
+    """A pool worker: Ctrl-C is the parent's to handle; trapped copies go into the run's scratch folder."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    use_scratch_folder(scratch)
 
 
 def grade(homework, submissions, out="grades.csv", feedback=None, timeout=120, *, jobs=1, resume=False,
@@ -162,12 +165,14 @@ def grade(homework, submissions, out="grades.csv", feedback=None, timeout=120, *
             if on_row is not None:
                 on_row(row)
 
+        scratch = tempfile.TemporaryDirectory(prefix="rnnlib-grading-")  # removed when grading ends, however it ends
         try:
             if jobs == 1:
+                use_scratch_folder(scratch.name)
                 for task in tasks:
                     finish(*_judge(task))
             else:
-                pool = concurrent.futures.ProcessPoolExecutor(jobs, initializer=_ignore_interrupt)
+                pool = concurrent.futures.ProcessPoolExecutor(jobs, initializer=_worker_start, initargs=(scratch.name,))
                 try:
                     futures = [pool.submit(_judge, task) for task in tasks]
                     for future in concurrent.futures.as_completed(futures):
@@ -179,6 +184,8 @@ def grade(homework, submissions, out="grades.csv", feedback=None, timeout=120, *
                     raise
                 pool.shutdown()
         finally:
+            use_scratch_folder(None)
+            scratch.cleanup()
             if bar is not None:
                 bar.close()
     warning = wrong_notebook_warning(homework, results)

@@ -33,7 +33,7 @@ from .sandbox import MAX_MESSAGE, decode, trap_source
 from .submissions import exercise_code, flags, read_bytes, read_cells, setup_code
 
 __all__ = ["SANDBOX", "PACKAGE", "SandboxTimeout", "SandboxDied", "SandboxMemory", "Sandbox", "trapped_copy", "judge_exercise", "judge_submission",
-           "exercise_seed", "scrub", "setup_source", "course_lines_of"]
+           "exercise_seed", "scrub", "setup_source", "course_lines_of", "use_scratch_folder"]
 
 SANDBOX = Path(__file__).resolve().with_name("sandbox.py")
 PACKAGE = Path(__file__).resolve().parent.parent  # the real rnnlib, which no sandbox may read
@@ -56,6 +56,14 @@ class SandboxMemory(BaseException):
 
 
 _TEMPLATES = {}  # references -> a folder holding the trapped copy of rnnlib, compiled (one per grader process)
+_SCRATCH = [None]  # the grading run's scratch folder, which its caller removes (None: the system's temp folder)
+
+
+def use_scratch_folder(folder):
+    """Build the trapped copies inside folder from now on (grade() passes its own temporary folder, removed
+    when grading ends, so that no copy outlives a run, not even one built in a worker process)."""
+    _SCRATCH[0] = None if folder is None else str(folder)
+    _TEMPLATES.clear()
 
 
 def _template(references):
@@ -66,8 +74,8 @@ def _template(references):
     key = tuple(sorted(references))
     if key in _TEMPLATES and (Path(_TEMPLATES[key]) / "rnnlib" / "__init__.py").exists():
         return Path(_TEMPLATES[key])
-    root = Path(tempfile.mkdtemp(prefix="rnnlib-trapped-"))
-    atexit.register(shutil.rmtree, root, True)
+    root = Path(tempfile.mkdtemp(prefix="rnnlib-trapped-", dir=_SCRATCH[0]))
+    atexit.register(shutil.rmtree, root, True)  # a process that exits normally; grade()'s scratch folder covers the rest
     shutil.copytree(PACKAGE, root / "rnnlib", ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "*.pyo"))
     by_module = {}
     for target in key:
