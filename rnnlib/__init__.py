@@ -43,7 +43,7 @@ The map: a folder per model family, the shared core at the top. Import a name fr
     core (this folder)     rnn, lstm, gru, layers (the numpy cells and layers); bptt, truncation,
                            lm_training, jacobians, clipping, optim, gradcheck (training and its
                            mathematics); decoding, text, tasks, trace, examples, torch_bridge (data,
-                           decoding, torch parity); checkpoint (one format for torch models); plotting,
+                           decoding, torch parity); checkpoint (one format for torch models); plotting, pngtext,
                            widgets, source, progress, threads, cli, seed, paths, _validate (plumbing)
     rnnlib.charlm          the numpy character RNN: model, training, sampling, loop, plots, benchmark, cli
     rnnlib.charlstm        the character LSTM in torch: model, training, cells, cli
@@ -51,6 +51,7 @@ The map: a folder per model family, the shared core at the top. Import a name fr
     rnnlib.captioning      the caption world, the numpy decoder, torch captioners, BLEU, analysis, widgets
     rnnlib.checkers        homework checkers and their exploration widgets (may import any family)
     rnnlib.homework        releasing and grading the homework (may import any family)
+    rnnlib.slides          the lectures as offline HTML decks (slides from the notebooks' metadata), cli
 
 Families do not import each other, and the core imports no family.
 """

@@ -72,15 +72,15 @@ def _cell(xw, hw, h_prev):
 
 
 def _cell_backward(dh, rzn, hw_n, h_prev):
-    """Back through one cell: dxw (N, 3H), dhw (N, 3H) and the direct part of dh_prev (dh * z)."""
+    """Back through one cell: dxw, dhw (N, 3H) and the direct part of dh_prev."""
     H = h_prev.shape[1]
     r, z, n = rzn[:, :H], rzn[:, H : 2 * H], rzn[:, 2 * H :]
     dxw = np.empty_like(rzn)  # (N, 3H)
-    dxw[:, 2 * H :] = dh * (1.0 - z) * (1.0 - n**2)  # a_n: dh/dn = 1 - z, tanh' = 1 - n^2
+    dxw[:, 2 * H :] = dh * (1.0 - z) * (1.0 - n**2)  # a_n: dh/dn = 1 - z
     dxw[:, :H] = dxw[:, 2 * H :] * hw_n * r * (1.0 - r)  # a_r: da_n/dr = hw_n
-    dxw[:, H : 2 * H] = dh * (h_prev - n) * z * (1.0 - z)  # a_z: dh/dz = h_prev - n
+    dxw[:, H : 2 * H] = dh * (h_prev - n) * z * (1.0 - z)  # a_z
     dhw = dxw.copy()
-    dhw[:, 2 * H :] *= r  # inside n, the hidden term is scaled by r
+    dhw[:, 2 * H :] *= r  # ds = da_n * r
     return dxw, dhw, dh * z
 
 

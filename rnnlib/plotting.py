@@ -1,4 +1,5 @@
-"""Shared plotting helpers for the notebooks: setup, annotated heatmaps, RNN diagrams.
+"""Shared plotting helpers for the notebooks: setup (figures shown as PNGs that record their smallest text,
+rnnlib.pngtext), annotated heatmaps, RNN diagrams.
 
 One figure convention for every drawing function in rnnlib:
 - a function that draws a whole figure is `draw_<what>(data..., fig=None)`: it draws into `fig`
@@ -9,12 +10,20 @@ One figure convention for every drawing function in rnnlib:
 """
 from __future__ import annotations
 
+import base64
+import struct
+
 import numpy as np
+
+from .pngtext import TEXT_SIZE_KEY, save_png, smallest_text_px
 
 __all__ = [
     "figure_or_new",
     "notebook_setup",
     "describe_figure",
+    "TEXT_SIZE_KEY",
+    "save_png",
+    "smallest_text_px",
     "annotated_heatmap",
     "draw_rnn_chain",
     "draw_unrolled_graph",
@@ -49,13 +58,28 @@ def describe_figure(fig):
     return f"[figure: {label or 'untitled'} ({panels} panel{'s' if panels != 1 else ''})]"
 
 
+def _inline_png(fig):
+    """The inline backend's "retina" PNG of fig (2 x figure.dpi, shown at 1 x, its print settings), made by
+    save_png: (base64 text, {"width", "height"}), or None for an empty figure, as IPython's retina formatter."""
+    from matplotlib_inline.backend_inline import InlineBackend
+
+    if not fig.axes and not fig.lines:
+        return None
+    kwargs = {"facecolor": fig.get_facecolor(), "edgecolor": fig.get_edgecolor(), "bbox_inches": "tight",
+              **InlineBackend.instance().print_figure_kwargs}
+    png = save_png(fig, 2 * fig.dpi, **kwargs)
+    width, height = struct.unpack(">II", png[16:24])  # the IHDR chunk
+    return base64.b64encode(png).decode("ascii"), {"width": width // 2, "height": height // 2}
+
+
 def notebook_setup(precision=4):
     """Call once in a notebook's setup cell: rounded numpy printing and sharp, readable figures.
 
     - np.set_printoptions(precision=precision, suppress=True), so printed arrays are stable.
     - Figures are laid out at 80 dpi (their display size in CSS pixels: a 9-inch figure is 720 px
       wide) and, in IPython, rendered at twice that ("retina" PNGs whose stored width/height keep
-      the display size), so they are sharp on HiDPI screens.
+      the display size), so they are sharp on HiDPI screens; each PNG records the smallest text it
+      draws (save_png), which the slides test checks against the size the slide shows it at.
     - Figures shown by plt.show() get describe_figure(fig) as their plain-text form.
     Does nothing to plots outside IPython.
     """
@@ -72,7 +96,8 @@ def notebook_setup(precision=4):
     if ip is not None:
         from matplotlib_inline.backend_inline import set_matplotlib_formats
 
-        set_matplotlib_formats("retina")  # PNG at 2 x figure.dpi, shown at 1 x
+        set_matplotlib_formats("retina")  # PNG at 2 x figure.dpi, shown at 1 x ...
+        ip.display_formatter.formatters["image/png"].for_type(Figure, _inline_png)  # ... made by save_png
         formatter = ip.display_formatter.formatters["text/plain"]
         formatter.for_type(Figure, lambda fig, p, cycle: p.text(describe_figure(fig)))
 

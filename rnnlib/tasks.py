@@ -22,6 +22,7 @@ __all__ = [
     "MemoryTask",
     "memory_task_batch",
     "sequence_classifier",
+    "initial_classifier",
     "accuracy_vs_gap",
     "GapSweep",
     "sweep_gaps",
@@ -139,6 +140,22 @@ def sequence_classifier(rnn_class, vocab_size, hidden_size, n_classes):
                           check_positive_int("hidden_size", hidden_size), check_positive_int("n_classes", n_classes))
 
 
+def initial_classifier(rnn_class, task, *, hidden_size=32, rng=0):
+    """The model train_sequence_classifier starts from for this rng, before any training step.
+
+    Inputs: rnn_class, task (MemoryTask); keyword-only: hidden_size (H), rng (an int seed: the same
+    number train_sequence_classifier and sweep_gaps use).
+    Returns: torch.nn.Module (sequence_classifier) with torch's default initialization for that seed.
+    """
+    if isinstance(rng, bool) or not isinstance(rng, (int, np.integer)):
+        raise ValueError(f"rng must be an int seed (as in sweep_gaps); got {rng!r}")
+    memory_task_batch(task, 1, np.random.default_rng(0))  # validates task
+    torch = _torch()
+    torch.manual_seed(torch_seed(int(rng)))
+    return sequence_classifier(rnn_class, task.vocab_size, check_positive_int("hidden_size", hidden_size),
+                               task.n_classes)
+
+
 class TrainResult(NamedTuple):
     model: object  # the trained torch.nn.Module
     losses: np.ndarray  # (steps,) training loss per step
@@ -186,8 +203,7 @@ def train_sequence_classifier(rnn_class, task, *, steps=200, lr=1e-2, batch_size
     rng = check_rng("rng", rng)
     memory_task_batch(task, 1, np.random.default_rng(0))  # validates task before any work
     with torch_threads(1):
-        torch.manual_seed(seed)
-        model = sequence_classifier(rnn_class, task.vocab_size, hidden_size, task.n_classes)
+        model = initial_classifier(rnn_class, task, hidden_size=hidden_size, rng=seed)
         opt = torch.optim.Adam(model.parameters(), lr=lr)
         losses, norms, first = np.empty(steps), np.empty(steps), np.empty(steps)
         for step in progress_bar(range(steps), desc="training", unit="step", enabled=progress):
@@ -237,6 +253,7 @@ class GapSweep(NamedTuple):
     final_loss: np.ndarray  # (G, S) mean training loss over the last 10% of the steps
     first_state_grad: np.ndarray  # (G, S) median ||dL/dh_1|| over the first 10% of the steps
     chance: float
+    grad_norm: np.ndarray = None  # (G, S) median global gradient norm (all parameters) over the first 10%
 
 
 def sweep_gaps(rnn_class, gaps, seeds, n_symbols=4, n_distractors=4, *, progress=True, **train_kwargs):
@@ -245,7 +262,8 @@ def sweep_gaps(rnn_class, gaps, seeds, n_symbols=4, n_distractors=4, *, progress
     Inputs: rnn_class, gaps (iterable of ints), seeds (iterable of ints), task sizes, progress (a bar
     over the runs), train_kwargs for train_sequence_classifier (anything but rng).
     Returns: GapSweep with (G, S) arrays, row i for gaps[i], column j for seeds[j]. The gradient
-    summary is taken at the start of training, before the model has learned (or failed) anything.
+    summaries (||dL/dh_1|| and the global norm) are taken at the start of training, before the model
+    has learned (or failed) anything.
     """
     for name in ("rng", "seed"):
         if name in train_kwargs:
@@ -253,7 +271,7 @@ def sweep_gaps(rnn_class, gaps, seeds, n_symbols=4, n_distractors=4, *, progress
     gaps, seeds = [int(L) for L in gaps], [int(s) for s in seeds]
     if not gaps or not seeds:
         raise ValueError(f"gaps and seeds must be non-empty; got {len(gaps)} gaps and {len(seeds)} seeds")
-    acc, loss, first = (np.empty((len(gaps), len(seeds))) for _ in range(3))
+    acc, loss, first, norm = (np.empty((len(gaps), len(seeds))) for _ in range(4))
     runs = [(i, j) for i in range(len(gaps)) for j in range(len(seeds))]
     for i, j in progress_bar(runs, desc="runs", unit="run", enabled=progress):
         r = train_sequence_classifier(rnn_class, MemoryTask(gaps[i], n_symbols, n_distractors),
@@ -261,4 +279,5 @@ def sweep_gaps(rnn_class, gaps, seeds, n_symbols=4, n_distractors=4, *, progress
         tenth = max(1, len(r.losses) // 10)
         acc[i, j], loss[i, j] = r.accuracy, r.losses[-tenth:].mean()
         first[i, j] = np.median(r.first_state_grad_norms[:tenth])
-    return GapSweep(np.array(gaps), np.array(seeds), acc, loss, first, 1.0 / n_symbols)
+        norm[i, j] = np.median(r.grad_norms[:tenth])
+    return GapSweep(np.array(gaps), np.array(seeds), acc, loss, first, 1.0 / n_symbols, norm)

@@ -38,6 +38,8 @@ class TruncatedResult(NamedTuple):
     grads: dict  # name -> truncated gradient, for the names in PARAM_NAMES
     h_last: np.ndarray  # (N, H) hidden state after the last step, to carry into the next sequence
     cache_bytes: int  # bytes of activations held for one chunk's backward pass (the largest chunk)
+    chunks: int = 0  # chunk calls made (forward + backward through one chunk each): the work that grows as k shrinks
+    steps: int = 0  # time steps run forward and backward, summed over the chunks (T, whatever k)
 
 
 class TruncationCurve(NamedTuple):
@@ -74,7 +76,8 @@ def truncated_bptt(params, x, targets, h0, k):
     - params: dict W_xh (H, D), W_hh (H, H), b_h (H,), W_hy (V, H), b_y (V,).
     - x: (N, T, D) inputs; targets: (N, T) integer next-token indices; h0: (N, H).
     - k: chunk length; k >= T gives full BPTT.
-    Returns: TruncatedResult(loss, grads, h_last, cache_bytes).
+    Returns: TruncatedResult(loss, grads, h_last, cache_bytes, chunks, steps); chunks and steps count
+    the work done (chunk calls, and time steps run forward and backward).
     """
     dims = {}
     x = check_array("x", x, ("N", "T", "D"), dims)
@@ -82,26 +85,39 @@ def truncated_bptt(params, x, targets, h0, k):
     k = check_positive_int("k", k)
     check_rnn_lm_params(params)
     grads = {name: np.zeros(np.shape(params[name])) for name in PARAM_NAMES}
-    h, loss, biggest = h0, 0.0, 0
+    h, loss, biggest, chunks, steps = h0, 0.0, 0, 0, 0
     for start in range(0, x.shape[1], k):
         chunk = slice(start, start + k)
-        chunk_loss, cache = rnn_lm_forward(params, x[:, chunk], targets[:, chunk], h, reduction="sum")
-        chunk_grads = rnn_lm_backward(1.0, cache)  # stops at the chunk's start: dh0 is dropped
-        for name in PARAM_NAMES:
-            grads[name] += chunk_grads[name]
+        chunk_loss, h, held = _chunk(params, x[:, chunk], targets[:, chunk], h, grads)
         loss += chunk_loss
-        biggest = max(biggest, _cache_bytes(cache))
-        h = cache.rnn.h[:, -1]  # carried forward: the next chunk starts where this one ended
-    return TruncatedResult(loss, grads, h, biggest)
+        biggest = max(biggest, held)
+        chunks, steps = chunks + 1, steps + x[:, chunk].shape[1]
+    return TruncatedResult(loss, grads, h, biggest, chunks, steps)
+
+
+def _chunk(params, x, targets, h, grads):
+    """Forward and backward through one chunk; adds its gradients into grads.
+
+    Returns (loss, last hidden state (N, H), bytes of activations held). The chunk's cache is freed
+    when this returns, so a truncated pass never holds more than one chunk's activations.
+    """
+    loss, cache = rnn_lm_forward(params, x, targets, h, reduction="sum")
+    chunk_grads = rnn_lm_backward(1.0, cache)  # stops at the chunk's start: dh0 is dropped
+    for name in PARAM_NAMES:
+        grads[name] += chunk_grads[name]
+    return loss, cache.rnn.h[:, -1].copy(), _cache_bytes(cache)  # the state carried into the next chunk
 
 
 def peak_memory(params, x, targets, h0, k):
     """Peak memory allocated during one truncated_bptt call, measured with tracemalloc.
 
     Inputs: as truncated_bptt. Returns: bytes (int) above what was allocated when the call started;
-    numpy reports its array buffers to tracemalloc, so this counts the activations actually held.
+    numpy reports its array buffers to tracemalloc, so this counts the activations actually held
+    and every temporary array of the forward and backward passes. An unmeasured call runs first, so
+    that one-time allocations (a first call's caches) are not counted.
     If the caller is already tracing, tracing stays on but its recorded peak is reset.
     """
+    truncated_bptt(params, x, targets, h0, k)  # unmeasured: one-time allocations of a first call are not the chunk's
     started = not tracemalloc.is_tracing()
     if started:
         tracemalloc.start()
@@ -160,16 +176,18 @@ def draw_truncation(k, T, curves, fig=None):
     - curves: dict label -> TruncationCurve (e.g. {"untrained": ..., "trained": ...}).
     - fig: a matplotlib Figure to draw into (cleared first), or None for a new one.
     Returns: the figure. Left: a T x T grid, dark where L_t's gradient reaches step s, light where
-    truncation cuts it, blank above the diagonal. Right: cosine against k with a marker at k.
+    truncation cuts it, blank above the diagonal; steps are numbered 1..T as in the maths. Right:
+    cosine against k with a marker at k.
     """
     mask = truncation_mask(T, k)
     fig = figure_or_new(fig, (10, 4))
     fig.clear()
     ax_grid, ax_curve = fig.subplots(1, 2)
     image = np.where(mask, 2.0, np.where(np.tri(T, dtype=bool), 1.0, 0.0))  # 2 kept, 1 cut, 0 none
-    ax_grid.imshow(image, cmap="Blues", vmin=0, vmax=2, origin="upper")
+    ax_grid.imshow(image, cmap="Blues", vmin=0, vmax=2, origin="upper",
+                   extent=(0.5, T + 0.5, T + 0.5, 0.5))  # steps 1..T, as in the maths
     ax_grid.set(xlabel="step s receiving gradient", ylabel="loss term L_t",
-                title=f"k = {k}: {int(mask.sum())} of {T * (T + 1) // 2} paths kept")
+                title=f"k = {k}: {int(mask.sum())} of {T * (T + 1) // 2} terms kept")
     for label, curve in curves.items():
         ax_curve.plot(curve.ks, curve.cosine, marker=".", label=label)
     ax_curve.axvline(k, color="gray", linestyle="--")

@@ -38,8 +38,8 @@ def test_tiny_train_then_evaluate(tmp_path, capsys):
 
     assert main(["evaluate", str(path), "--n", "12"]) == 0
     out = capsys.readouterr().out.strip().splitlines()
-    assert out[0].startswith(f"{path} test: BLEU-4") and out[0].endswith("NOT MET")  # 3 steps meet nothing
-    assert out[-1] == "targets_met=0/1"
+    assert out[0].startswith(f"{path} test: BLEU-4") and out[0].endswith("not cleared")  # 3 steps clear nothing
+    assert out[-1] == "bar_cleared=0/1"
 
 
 def test_tiny_sweep_prints_median_and_spread(tmp_path, capsys):
@@ -52,7 +52,7 @@ def test_tiny_sweep_prints_median_and_spread(tmp_path, capsys):
     out = capsys.readouterr().out.strip().splitlines()
     assert sum(line.startswith("attention seed ") for line in out) == 4  # 2 seeds x 2 splits
     assert "attention test, 2 seeds, 2 steps: median [min, max]" in out
-    assert out[-1] == "targets_met=0/2"
+    assert out[-1] == "bar_cleared=0/2"
 
 
 @pytest.mark.parametrize("argv,message", [

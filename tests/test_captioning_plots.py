@@ -32,3 +32,35 @@ def test_upsample():
     np.testing.assert_array_equal(upsample(grid, 4)[::2, ::2], grid)
     with pytest.raises(ValueError, match="size must be a multiple of the grid side 2"):
         upsample(grid, 5)
+
+
+def test_forcing_curves_leave_out_positions_no_caption_reaches_and_keep_the_legend_off_the_axes():
+    fig = draw_forcing_curves(np.array([1.0, 0.8, 0.0, 0.0]), np.array([1.0, 0.7, 0.7, 0.7]),
+                              counted=np.array([5, 5, 0, 0]))
+    ax = fig.axes[0]
+    assert all(len(line.get_xdata()) == 2 for line in ax.get_lines())
+    fig.canvas.draw()
+    legend, axes = ax.get_legend().get_window_extent(), ax.get_window_extent()
+    assert legend.y1 <= axes.y0  # below the axes, not over the curves
+    plt.close("all")
+
+
+def test_attention_panels_share_one_scale_and_titles_are_readable():
+    maps = np.full((3, 8, 8), 1 / 64)
+    maps[1, 0, 0] = 0.5
+    fig = draw_attention(IMAGES[0], ["a", "circle"], maps)
+    overlays = [ax.get_images()[1] for ax in fig.axes[1:]]
+    assert {im.get_clim() for im in overlays} == {(0, 0.5)}
+    assert "0.500" in fig._suptitle.get_text() and "1/64" in fig._suptitle.get_text()
+    assert min(ax.title.get_fontsize() for ax in fig.axes) >= 10
+    plt.close("all")
+
+
+def test_caption_grid_titles_stay_clear_of_the_panel_above():
+    long = "a large yellow triangle is to the left of a small green square"
+    fig = draw_caption_grid(IMAGES[:2].repeat(4, 0)[:8], [long] * 8, ncols=4)
+    fig.canvas.draw()
+    above, below = fig.axes[0], fig.axes[4]
+    assert below.title.get_window_extent().y1 < above.get_window_extent().y0
+    assert min(ax.title.get_fontsize() for ax in fig.axes) >= 10
+    plt.close("all")

@@ -77,3 +77,21 @@ def test_widgets_use_the_shared_image_helper(model):
     assert w.children[-2].layout.width == f"{round(SCENE_FIGSIZE[0] * DISPLAY_DPI)}px"  # image_widget's natural size
     assert a.children[1].layout.width == f"{round(ATTENTION_FIGSIZE[0] * DISPLAY_DPI)}px"
     assert a.children[1].value[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_attention_picture_is_as_tall_as_its_rows_of_panels(model):
+    """A short caption gets one row of panels, a long one two: no blank bands under the panels."""
+    import io
+
+    from PIL import Image
+
+    from rnnlib.captioning.plots import attention_grid
+    from rnnlib.widgets import DISPLAY_DPI, HIDPI_SCALE
+
+    images = make_split("test", n=2).images
+    a = attention_widget(model, images)
+    words, _ = attention_panel(model, images[0])
+    width, height = Image.open(io.BytesIO(a.children[1].value)).size
+    figsize = attention_grid(len(words) + 2)[2]
+    assert (width, height) == (round(figsize[0] * DISPLAY_DPI * HIDPI_SCALE), round(figsize[1] * DISPLAY_DPI * HIDPI_SCALE))
+    assert attention_grid(6)[2][1] < attention_grid(15)[2][1] and attention_grid(6)[2][0] == attention_grid(15)[2][0]

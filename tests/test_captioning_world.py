@@ -145,3 +145,8 @@ def test_random_scene_respects_held_out():
 def test_validation(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+def test_a_split_without_images_has_the_same_scenes():
+    full, bare = make_split("train", n=30, seed=2), make_split("train", n=30, seed=2, images=False)
+    assert bare.images is None and bare.scenes == full.scenes and bare.references == full.references

@@ -97,3 +97,57 @@ def test_the_loop_is_min_char_rnn_adagrad_bit_for_bit():
     assert min(norms) < 0.25 < max(norms)  # the clip fires on some steps and not on others
     for name in PARAM_NAMES:
         np.testing.assert_array_equal(res.params[name], p[name], err_msg=name)
+
+
+def test_result_records_every_gradient_norm_and_adagrads_sums():
+    """grad_norms: the global norm before clipping at every step; memory: Adagrad's sums of the clipped
+    squared gradients, the same arrays the callback sees (live, like params)."""
+    from rnnlib.charlm import PARAM_NAMES, charlm_backward, charlm_forward, make_streams
+    from rnnlib.clipping import clip_by_global_norm
+
+    data = np.random.default_rng(4).integers(0, 5, 400)
+    start = init_params(5, 6, np.random.default_rng(0), np.float64)
+    seen = []
+    res = train_charlm(data, data[:50], 5, hidden_size=6, seq_length=4, batch_size=3, steps=6, eval_every=3,
+                       params={k: v.copy() for k, v in start.items()}, max_norm=0.25,
+                       callback=lambda r: seen.append({k: m.copy() for k, m in r.memory.items()}))
+    p, memory = {k: v.copy() for k, v in start.items()}, {k: np.zeros_like(v) for k, v in start.items()}
+    streams, h, norms = make_streams(data, 3, 4), np.zeros((3, 6)), []
+    for k in range(6):
+        _, cache = charlm_forward(p, streams[:, 4 * k:4 * k + 4], streams[:, 4 * k + 1:4 * k + 5], h)
+        clipped, norm = clip_by_global_norm({n: charlm_backward(cache)[n] for n in PARAM_NAMES}, 0.25)
+        for n in PARAM_NAMES:
+            memory[n] += clipped[n] ** 2
+            p[n] -= 0.1 * clipped[n] / np.sqrt(memory[n] + 1e-8)
+        h, norms = cache.h_last, norms + [norm]
+    assert len(res.grad_norms) == 6 and np.allclose(res.grad_norms, norms, rtol=1e-12, atol=0)
+    assert sorted(res.memory) == sorted(PARAM_NAMES) and len(seen) == 2
+    for n in PARAM_NAMES:
+        np.testing.assert_allclose(res.memory[n], memory[n], rtol=1e-12, atol=0, err_msg=n)
+        np.testing.assert_allclose(seen[-1][n], memory[n], rtol=1e-12, atol=0, err_msg=n)
+
+
+def test_eps_over_T_squared_is_min_char_rnns_summed_loss():
+    """Training the mean loss with eps / T**2 takes the same steps as training the loss summed over each
+    stream's T characters (T times the gradient) with eps, the clip scaled by T as well."""
+    from rnnlib.charlm import PARAM_NAMES, charlm_backward, charlm_forward, make_streams
+    from rnnlib.clipping import clip_by_global_norm
+
+    T, data = 4, np.random.default_rng(5).integers(0, 5, 600)
+    start = init_params(5, 6, np.random.default_rng(1), np.float64)
+    res = train_charlm(data, data[:50], 5, hidden_size=6, seq_length=T, batch_size=3, steps=20, eval_every=100,
+                       params={k: v.copy() for k, v in start.items()}, max_norm=5 / T, eps=1e-8 / T**2)
+    p, memory = {k: v.copy() for k, v in start.items()}, {k: np.zeros_like(v) for k, v in start.items()}
+    streams, h = make_streams(data, 3, T), np.zeros((3, 6))
+    for k in range(20):
+        _, cache = charlm_forward(p, streams[:, T * k:T * k + T], streams[:, T * k + 1:T * k + T + 1], h)
+        summed = {n: T * g for n, g in charlm_backward(cache).items() if n in PARAM_NAMES}
+        clipped, _ = clip_by_global_norm(summed, 5.0)
+        for n in PARAM_NAMES:
+            memory[n] += clipped[n] ** 2
+            p[n] -= 0.1 * clipped[n] / np.sqrt(memory[n] + 1e-8)
+        h = cache.h_last
+    for n in PARAM_NAMES:
+        np.testing.assert_allclose(res.params[n], p[n], rtol=1e-5, atol=1e-9, err_msg=n)
+    with pytest.raises(ValueError, match="eps must be"):
+        train_charlm(data, data[:50], 5, steps=1, eps=-1.0)

@@ -22,7 +22,10 @@ def failure(check, student):
 def test_reference_passes_both_checks(capsys):
     assert check_lstm_step_forward(lstm_step_forward) <= 1e-15
     assert check_lstm_step_backward(lstm_step_backward) <= 1e-15
-    assert "lstm_step_forward: correct" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "lstm_step_forward: correct" in out and "lstm_step_backward: correct" in out
+    assert max(len(line) for line in out.splitlines()) <= 78  # folded at words: no line wraps in a notebook
+    assert "All 6 outputs (dx, dh_prev, dc_prev, dW_xh, dW_hh, db_h) match" in " ".join(out.split())
 
 
 @pytest.mark.parametrize("bug", list(FORWARD_BUGS))

@@ -12,7 +12,7 @@ from matplotlib.figure import Figure  # noqa: E402
 
 from rnnlib.checkers import explore as ae  # noqa: E402
 from rnnlib.checkers import widgets as aw  # noqa: E402
-from rnnlib.checkers.captioning import reference_beam_step  # noqa: E402
+from rnnlib.checkers.captioning import reference_toy_beams  # noqa: E402
 from rnnlib.gated.widgets import lstm_gate_trace  # noqa: E402
 from rnnlib.lstm import LSTMStepCache, lstm_step_forward  # noqa: E402
 
@@ -158,12 +158,12 @@ def test_width_one_is_greedy_and_a_wide_beam_finds_the_best():
     for _ in range(4):
         word = int(np.argmax(table[word]))
         greedy.append(word)
-    (words, lp), = ae.toy_beam_search(reference_beam_step, 1)
+    (words, lp), = reference_toy_beams(1)
     assert words == greedy
     best_words, best_lp = ae.exhaustive_best()
     assert lp < best_lp - 0.5  # this toy model punishes greedy decoding
     for width in range(3, 9):  # the search keeps the best prefix of the best sequence from width 3 on (checked exhaustively)
-        assert ae.toy_beam_search(reference_beam_step, width)[0] == (best_words, pytest.approx(best_lp, abs=1e-12))
+        assert reference_toy_beams(width)[0] == (best_words, pytest.approx(best_lp, abs=1e-12))
 
 
 def test_beam_report_tells_a_wrong_beam_step():
@@ -176,7 +176,7 @@ def test_beam_report_tells_a_wrong_beam_step():
         words = logprobs.argmax(axis=1)[:beam_width]
         return scores + logprobs[np.arange(len(words)), words], np.arange(len(words)), words
 
-    ok, text = aw.beam_report(reference_beam_step, 3)
+    ok, text = aw.beam_report(None, 3)  # rnnlib's own beam step
     assert ok and "your beams match rnnlib's" in text and "your best beam found it" in text
     ok, text = aw.beam_report(forgets_scores, 3)
     assert ok and "your beams differ from rnnlib's" in text and "your best beam missed it" in text
@@ -199,3 +199,41 @@ def test_widgets_show_the_message_then_redraw_with_the_reference(make, name):
     slider.value = slider.max
     after = shown.value if name == "beam_step" else box.children[2].value
     assert after and after != before and "raised" not in shown.value
+
+
+# --- one colour per meaning, legible at slide size (a student's reading of issue 20) ---
+def _meaning(label):
+    import re
+
+    return "yours" if re.search(r"\byours?\b", label) else "rnnlib" if "rnnlib" in label else "other"
+
+
+@pytest.mark.parametrize("fn_panel, fn, value", [(aw.adagrad_panel, ae.reference_adagrad_step, 0.5),
+                                                 (aw.gradient_norms_panel, ae.reference_rnn_backward, 1.0),
+                                                 (aw.cliff_panel, ae.reference_clip, 1.0)])
+def test_every_panel_draws_yours_and_rnnlib_s_alike_and_legibly(fn_panel, fn, value):
+    """Yours is blue and solid, rnnlib's red and dashed, on every panel of every widget (the 04 widget drew
+    rnnlib's path red on one panel and orange on the other, yours white and blue); no text under 10 pt in a
+    figure at most 9 inches wide."""
+    from matplotlib.colors import to_hex
+    from matplotlib.text import Text
+
+    figsize = aw.FIGSIZES[fn_panel.__name__]
+    assert figsize[0] <= 9
+    fig = Figure(figsize=figsize)
+    ok, _ = fn_panel(fn, value, fig)
+    assert ok
+    styles = {}
+    for ax in fig.axes:
+        for line in ax.get_lines():
+            meaning = _meaning(line.get_label())
+            styles.setdefault(meaning, set()).add((to_hex(line.get_color()), line.get_linestyle(), line.get_marker()))
+    expected = {"yours": aw.YOURS, "rnnlib": aw.RNNLIB, "other": aw.OTHER}
+    for meaning, seen in styles.items():
+        style = expected[meaning]
+        assert seen == {(to_hex(style["color"]), style["linestyle"], style["marker"])}, (meaning, seen)
+    assert {"yours", "rnnlib"} <= set(styles)
+    assert len({to_hex(s["color"]) for s in expected.values()}) == 3
+    texts = [t for t in fig.findobj(Text) if t.get_text().strip() and t.get_visible()]
+    small = sorted({(t.get_text(), t.get_fontsize()) for t in texts if t.get_fontsize() < 10})
+    assert texts and not small, small

@@ -6,17 +6,37 @@ import pytest
 import torch
 
 from rnnlib.gated.compare import main
-from rnnlib.gated.comparison import CharRecord, SeedSpread, char_run, format_table, memory_comparison, parse_config
+from rnnlib.gated.comparison import (CharRecord, SeedSpread, char_run, config_layer, format_table, letter_frequency_nats,
+                                     memory_comparison, parse_config)
 
 TEXT = "to be or not to be, that is the question. " * 40
 
 
 def test_parse_config():
-    assert parse_config("lstm") == ("lstm", 0.0)
-    assert parse_config("mut2:3") == ("mut2", 3.0)
-    for bad in ["", "lstm:x", "a:1:2", 3]:
+    assert parse_config("lstm") == ("lstm", 0.0, 0.0)
+    assert parse_config("mut2:3") == ("mut2", 3.0, 0.0)
+    assert parse_config("lstm:f1") == ("lstm", 0.0, 1.0)
+    for bad in ["", "lstm:x", "lstm:fx", "a:1:2", 3]:
         with pytest.raises(ValueError, match="config must be"):
             parse_config(bad)
+
+
+def test_config_layer_sets_the_forget_bias_and_refuses_it_where_there_is_none():
+    torch.manual_seed(0)
+    plain = config_layer("lstm")(3, 4).bias_ih_l0.detach().numpy()
+    torch.manual_seed(0)
+    shifted = config_layer("lstm:f1")(3, 4).bias_ih_l0.detach().numpy()
+    np.testing.assert_allclose(shifted - plain, np.r_[np.zeros(4), np.ones(4), np.zeros(8)], atol=1e-6)
+    for bad in ["rnn:f1", "gru:f1"]:
+        with pytest.raises(ValueError, match="forget_bias applies"):
+            config_layer(bad)
+
+
+def test_letter_frequency_nats_of_two_equally_common_letters_is_log_2():
+    text = "ab" * 500  # frequencies 1/2 each: 1 bit = log 2 nats per character, whatever the window
+    assert abs(letter_frequency_nats(text, seq_len=8, val_windows=4) - np.log(2)) < 1e-2
+    with pytest.raises(ValueError, match="seq_len"):
+        letter_frequency_nats(text, seq_len=0)
 
 
 def test_seed_spread_and_table():
@@ -71,7 +91,7 @@ def test_char_run_divergence_names_the_step_the_loss_and_lr(monkeypatch):
             out, h = super().forward(x, hx)
             return out * float("nan"), h
 
-    monkeypatch.setattr(comparison, "_layer", lambda config: BrokenGRU)
+    monkeypatch.setattr(comparison, "config_layer", lambda config: BrokenGRU)
     threads = torch.get_num_threads()
     with pytest.raises(FloatingPointError, match=r"loss is nan at step 0; lower lr \(got 0.005\)"):
         char_run("gru", TEXT, steps=2, seq_len=8, batch_size=4, hidden_size=8, val_windows=4)
@@ -82,6 +102,7 @@ def test_main_prints_both_tables(capsys):
     assert main(["--configs", "rnn,gru:1", "--seeds", "1", "--steps", "1", "--char-steps", "1", "--gaps", "1"]) == 0
     out = capsys.readouterr().out
     assert "memory task, gap 1" in out and "validation nats/char" in out and "gru:1" in out
+    assert "letter frequencies, no history:" in out
 
 
 def test_main_skips_a_part_given_zero_steps(capsys):
@@ -95,7 +116,8 @@ def test_main_skips_a_part_given_zero_steps(capsys):
     (["--gaps", "5,x"], "argument --gaps: must be a non-negative integer; got 'x'"),
     (["--steps", "-3"], "argument --steps: must be a non-negative integer; got '-3'"),
     (["--configs", "lstm,nope", "--steps", "0", "--char-steps", "0"], "name must be one of"),
-    (["--configs", "lstm:x"], "config must be 'name' or 'name:remember_bias'"),
+    (["--configs", "lstm:x"], "config must be 'name', 'name:remember_bias' or 'name:f<forget_bias>'"),
+    (["--configs", "gru:f1"], "forget_bias applies to LSTM-type layers; got 'gru'"),
     (["--steps", "0", "--char-steps", "1", "--text", "no_such_file.txt"], "no_such_file.txt"),
 ])
 def test_main_bad_input_exits_2_with_one_line(capsys, argv, message):

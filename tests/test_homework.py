@@ -162,6 +162,20 @@ def test_exercise_cell_found_by_content_with_helpers_and_a_stub_left_behind():
                                   ["def g():\n    return np.c_[c]"]) == "import numpy as np\nfrom a import c"
 
 
+def test_a_lecture_cell_that_binds_a_name_the_function_uses_locally_is_not_pulled_in():
+    """04's lecture cells bind `g`, `grads`, `norm` and `factor` at the top level (one of them from a training
+    sweep); clip_by_norm uses those names only as parameters and locals, so none of those cells is graded with
+    it (once, such a cell made an honest notebook time out)."""
+    cells = ["import numpy as np\nimport torch", "g = np.ones(3)\ngrads = [g]",
+             "sweep = train_for_an_hour()\nfactor = sweep.rate\nnorm = 2.0",
+             "def clip_by_norm(grads, max_norm):\n    norm = np.sqrt(sum(np.sum(g * g) for g in grads))\n"
+             "    factor = min(1.0, max_norm / norm)\n    return [g * factor for g in grads]",
+             "def f(x):\n    global K\n    K = x\n    return [helper(y) for y in x] + LIMIT", "LIMIT = 3", "def helper(y):\n    return y"]
+    assert submissions.exercise_code(cells, "clip_by_norm")[:-1] == ["import numpy as np"]
+    assert submissions.setup_code(cells[0], submissions.exercise_code(cells, "clip_by_norm")) == "import numpy as np"
+    assert submissions.exercise_code(cells, "f")[:-1] == ["LIMIT = 3", "def helper(y):\n    return y"]
+
+
 def test_read_cells_takes_any_nbformat_4_and_says_why_not(tmp_path):
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1"), nbformat.v4.new_markdown_cell("m")])
     nb.nbformat_minor = 4  # an older minor version with cell ids, as another Jupyter saves it
@@ -357,6 +371,81 @@ def test_the_real_rnnlib_is_out_of_reach_whatever_the_loader_and_nothing_leaves_
     assert {k: v for k, v in out["refused"].items() if v != "refused"} == {}
     assert out["own_folder"].startswith("in my own folder")
     assert not __import__("os").path.exists("/tmp/rnnlib-sandbox-escape.txt")
+
+
+NETWORK = r'''
+import socket, ctypes
+
+
+def probe(port):
+    tries = {
+        "connect": lambda: socket.create_connection(("127.0.0.1", port), timeout=2),
+        "socket": lambda: socket.socket(socket.AF_INET, socket.SOCK_STREAM),
+        "unix": lambda: socket.socket(socket.AF_UNIX, socket.SOCK_STREAM),
+        "udp": lambda: socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b"x", ("127.0.0.1", port)),
+        "getaddrinfo": lambda: socket.getaddrinfo("localhost", port),
+        "gethostbyname": lambda: socket.gethostbyname("localhost"),
+        "low_level": lambda: __import__("_socket").socket(),
+        "ctypes_connect": lambda: ctypes.CDLL(None).connect,
+        "ctypes_socket": lambda: ctypes.CDLL(None)["socket"],
+        "urllib": lambda: __import__("urllib.request").request.urlopen(f"http://127.0.0.1:{port}/", timeout=2),
+    }
+    out = {}
+    for name, attempt in tries.items():
+        try:
+            attempt()
+            out[name] = "allowed"
+        except PermissionError as err:
+            out[name] = "refused" if "may not use the network" in str(err) or "through ctypes" in str(err) else str(err)
+        except Exception as err:  # urllib wraps it: URLError(<the PermissionError>)
+            out[name] = "refused" if "may not use the network" in str(err) else f"{type(err).__name__}: {err}"
+    return out
+'''
+
+
+def test_the_sandbox_refuses_the_network(tmp_path):
+    """Sockets, connections, name look-ups and their C functions through ctypes are refused; a server
+    listening on this machine sees no connection."""
+    import socket
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    server.settimeout(0.5)
+    port = server.getsockname()[1]
+    ex = HOMEWORK["04"].exercises[0]
+    sb = judge.Sandbox({"setup": "import numpy as np", "code": [NETWORK], "function": "probe",
+                        "references": list(ex.references), "uses": {}, "output_cap": 1000}, 60, tmp_path)
+    try:
+        assert sb.ready["ready"], sb.ready
+        out = sb.function(port)
+    finally:
+        sb.close()
+    try:
+        with pytest.raises(socket.timeout):
+            server.accept()
+    finally:
+        server.close()
+    assert out == {name: "refused" for name in out} and len(out) == 10, out
+
+
+def test_the_record_run_has_the_same_walls(tmp_path):
+    """The whole-notebook run: the network, classmates' files, writes outside its folder and processes are
+    refused there as in an exercise; the first error is named with its cell; rnnlib's functions work."""
+    cells = ["import numpy as np\nfrom rnnlib.clipping import clip_by_global_norm\n"
+             "assert clip_by_global_norm([np.ones(4)], 1.0)[1] == 2.0",  # the course's cells call rnnlib
+             "import socket\nsocket.create_connection(('127.0.0.1', 9))",
+             f"open({str(judge.PACKAGE / 'clipping.py')!r}).read()",
+             f"open({str(tmp_path / 'escape.txt')!r}, 'w')",
+             "import os\nos.system('true')",
+             "x = 1"]
+    line = judge.record_notebook(cells, "import numpy as np", 60)
+    assert line == ("error in cell 2 of 6: PermissionError: grading: your code may not use the network "
+                    "(socket.getaddrinfo) (and 3 more cells with errors)"), line
+    assert not (tmp_path / "escape.txt").exists()
+    assert judge.record_notebook(cells[:1] + cells[-1:], "import numpy as np", 60) == "ran all 2 cells"
+    assert judge.record_notebook(["x = 1", "while True:\n    pass"], "", 5) == "timed out after 5 s in cell 2 of 2"
+    assert judge.record_notebook(["import os\nos._exit(1)"], "", 30) == "crashed in cell 1 of 1 (the process ended)"
 
 
 def test_the_trapped_copy_replaces_every_reference_in_the_source():

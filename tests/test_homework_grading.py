@@ -124,7 +124,8 @@ def test_fixture_class_grades_every_row_as_expected(tmp_path, monkeypatch):
     written = read_rows(out)
     assert sorted(map(str, written)) == sorted(map(str, rows))
     assert list(written[0]) == ["id", "submission", "status", "clip_by_norm", "steps_to_shrink", "total",
-                                "max_total", "flags", "seconds", "detail"]
+                                "max_total", "flags", "record", "seconds", "detail"]
+    assert {row["record"] for row in written} == {""}  # no --record: the whole notebooks are not run
     got = {row["id"]: row for row in written}
     assert len(got) == len(written) == len(os.listdir(folder)) == len(class04.EXPECTED) >= 20  # no silent drop, no shared row
     assert set(got) == set(class04.EXPECTED)
@@ -162,6 +163,48 @@ def test_an_endless_loop_times_out_alone(tmp_path):
     folder = tmp_path / "loop"
     folder.mkdir()
     nbformat.write(class04._with_body("    while True:\n        pass"), folder / "loop.ipynb")
-    rows = grade("04", folder, tmp_path / "loop.csv", timeout=8, jobs=1)
-    assert [(r["status"], r["clip_by_norm"], r["steps_to_shrink"]) for r in rows] == [("timed out", "0", "2")]
-    assert "time limit of 8 s" in rows[0]["detail"]
+    # 20 s: the other exercise must finish in time on a 2-core machine at load ~20 (8 s did not)
+    rows = grade("04", folder, tmp_path / "loop.csv", timeout=20, jobs=1)
+    assert [(r["status"], r["clip_by_norm"], r["steps_to_shrink"]) for r in rows] == [("timed out", "0", "2")], rows
+    assert "time limit of 20 s" in rows[0]["detail"]
+
+
+def test_the_record_run_changes_no_point_and_no_other_row(tmp_path, monkeypatch):
+    """grade --record runs each whole notebook, sandboxed: a cell outside the exercise that redefines the
+    checker, patches rnnlib, writes fake grades, reads a classmate, ends its process or never ends shows in
+    the `record` column and the feedback, and every other column is what grading without --record gives."""
+    import tempfile
+
+    folder = class04.write_outside(tmp_path / "submissions", trim=True)
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setenv("TMPDIR", str(scratch))
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    plain = {row["id"]: row for row in grade("04", folder, tmp_path / "plain" / "grades.csv", timeout=120, jobs=2)}
+    out = class04.grades_of(folder)  # where outside_fake_grade writes its fake row
+    rows = grade("04", folder, out, timeout=120, jobs=2, record=True, record_timeout=60)
+    assert not list(scratch.iterdir())
+    written = {row["id"]: row for row in read_rows(out)}
+    assert sorted(written) == sorted(plain) == sorted(class04.RECORD_EXPECTED) and len(rows) == len(written)
+    for sid, row in written.items():
+        assert {k: v for k, v in row.items() if k not in ("record", "seconds")} == {
+            k: v for k, v in plain[sid].items() if k not in ("record", "seconds")}, (row, plain[sid])
+        assert plain[sid]["record"] == ""
+        assert re.fullmatch(class04.RECORD_EXPECTED[sid], row["record"]), (sid, row["record"])
+        expected = class04.EXPECTED.get(sid)
+        assert (row["status"], row["clip_by_norm"], row["steps_to_shrink"], row["total"]) == expected[:4]
+        assert bool(row["flags"]) == expected[4]
+    assert written["outside_endless"]["record"].startswith("timed out after 60 s")
+    assert not class04.marker_of(folder).exists()
+    feedback = out.parent / "feedback"
+    for sid, row in written.items():
+        text = (feedback / f"{sid}.html").read_text(encoding="utf-8")
+        assert html_escape(row["record"]) in text and "for the record (it carries no points)" in text
+        assert str(tmp_path) not in text and '"cells"' not in text and "nbformat" not in text  # no classmate
+        assert f"Total: {row['total']} / 5" in text
+
+
+def html_escape(text):
+    import html
+
+    return html.escape(text)

@@ -209,3 +209,72 @@ def test_figure_or_new_draws_where_it_is_told():
     import matplotlib.pyplot as plt
 
     plt.close(made)
+
+
+def png_text(png):
+    import io
+
+    from PIL import Image
+
+    image = Image.open(io.BytesIO(png))
+    image.load()
+    return image, image.text
+
+
+@pytest.mark.parametrize("dpi", [80, 160])
+def test_save_png_records_the_smallest_text_it_draws(dpi):
+    from rnnlib.pngtext import TEXT_SIZE_KEY, save_png, smallest_text_px
+
+    fig = Figure(figsize=(3, 2))
+    ax = fig.add_subplot()
+    ax.plot([0, 1], [0, 1])
+    ax.set_title("title", fontsize=14)
+    ax.tick_params(labelsize=7)  # the tick labels are the smallest text drawn
+    ax.text(0.5, 0.5, "hidden", fontsize=4, visible=False)  # not drawn: not counted
+    ax.text(0.5, 0.5, " ", fontsize=5)  # nothing to read: not counted
+    png = save_png(fig, dpi)
+    image, text = png_text(png)
+    assert image.size == (3 * dpi, 2 * dpi)  # a valid PNG, exactly savefig's picture
+    assert smallest_text_px(png) == pytest.approx(7 * dpi / 72, abs=0.01)
+    assert text[TEXT_SIZE_KEY].startswith(f"{7 * dpi / 72:.2f} px = 7 pt at {dpi} dpi: ")
+
+
+def test_save_png_counts_only_text_that_is_drawn():
+    from rnnlib.plotting import draw_architectures, save_png, smallest_text_px
+
+    fig = draw_architectures(fig=Figure(figsize=(15, 3.2)))  # axes turned off: their tick labels are not drawn
+    assert smallest_text_px(save_png(fig, 72)) == pytest.approx(10)  # the box labels and panel titles, 10 pt
+
+
+def test_a_picture_without_text_or_without_a_record():
+    from rnnlib.pngtext import save_png, smallest_text_px
+
+    fig = Figure(figsize=(1, 1))
+    fig.add_subplot().axis("off")
+    png = save_png(fig, 50)
+    assert smallest_text_px(png) == float("inf")
+    import io
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    assert smallest_text_px(buffer.getvalue()) is None
+
+
+def test_notebook_figures_are_retina_pngs_with_the_record():
+    """notebook_setup's PNG formatter: what IPython's "retina" gives (2 x figure.dpi, width/height to show it at
+    1 x), plus the record; the text/plain form stays describe_figure."""
+    import base64
+
+    from rnnlib.plotting import _inline_png, smallest_text_px
+
+    fig = Figure(figsize=(4, 3), dpi=80)
+    ax = fig.add_subplot()
+    ax.plot([0, 1])
+    ax.set_xlabel("x", fontsize=9)
+    data, meta = _inline_png(fig)
+    png = base64.b64decode(data)
+    image, _ = png_text(png)
+    assert (meta["width"], meta["height"]) == (image.size[0] // 2, image.size[1] // 2)
+    assert meta["width"] <= 4 * 80 + 40  # bbox_inches="tight": about the figure's size at 80 dpi
+    assert smallest_text_px(png) == pytest.approx(9 * 160 / 72, abs=0.01)
+    assert _inline_png(Figure()) is None  # an empty figure shows nothing, as with IPython's formatter

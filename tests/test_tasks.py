@@ -2,8 +2,8 @@ import numpy as np
 import pytest
 import torch
 
-from rnnlib.tasks import (ClassifierRecord, MemoryTask, accuracy_vs_gap, memory_task_batch, sequence_classifier,
-                          sweep_gaps, train_sequence_classifier)
+from rnnlib.tasks import (ClassifierRecord, MemoryTask, accuracy_vs_gap, initial_classifier, memory_task_batch,
+                          sequence_classifier, sweep_gaps, train_sequence_classifier)
 
 
 @pytest.mark.parametrize("gap, N, K, M", [(0, 3, 4, 4), (5, 7, 2, 3), (12, 1, 6, 1)])
@@ -154,7 +154,8 @@ def test_sweep_gaps_collects_one_run_per_gap_and_seed_and_shows_the_vanishing_si
     single = train_sequence_classifier(torch.nn.RNN, MemoryTask(25), rng=1, **kwargs)
     assert sweep.accuracy[1, 1] == single.accuracy and sweep.final_loss[1, 1] == single.losses[-1]
     assert sweep.first_state_grad[1, 1] == np.median(single.first_state_grad_norms[:1])
-    # 24 more Jacobians with sigma_max ~ 0.6 (torch's init) and tanh: orders of magnitude smaller
+    assert sweep.grad_norm[1, 1] == np.median(single.grad_norms[:1]) and sweep.grad_norm.shape == (2, 2)
+    # 24 more Jacobians (torch's init: spectral radius ~0.6 although sigma_max > 1) and tanh: far smaller
     assert np.all(sweep.first_state_grad[1] < 1e-3 * sweep.first_state_grad[0])
     with pytest.raises(ValueError, match="sweep_gaps takes seeds"):
         sweep_gaps(torch.nn.RNN, [1], [0], rng=3)
@@ -162,3 +163,24 @@ def test_sweep_gaps_collects_one_run_per_gap_and_seed_and_shows_the_vanishing_si
         sweep_gaps(torch.nn.RNN, [1], [0], seed=3)
     with pytest.raises(ValueError, match="gaps and seeds must be non-empty"):
         sweep_gaps(torch.nn.RNN, [], [0])
+
+
+def test_initial_classifier_is_the_model_training_starts_from():
+    task = MemoryTask(3)
+    start = initial_classifier(torch.nn.RNN, task, hidden_size=8, rng=5)
+    torch.manual_seed(5)
+    by_hand = sequence_classifier(torch.nn.RNN, task.vocab_size, 8, task.n_classes)
+    for a, b in zip(start.parameters(), by_hand.parameters()):
+        assert torch.equal(a, b)
+    # one Adam step of size 1e-12 moves no weight by more than ~1e-12: training began at the same weights
+    trained = train_sequence_classifier(torch.nn.RNN, task, hidden_size=8, rng=5, steps=1, lr=1e-12, eval_size=10)
+    for a, b in zip(start.parameters(), trained.model.parameters()):
+        assert torch.allclose(a, b, atol=1e-9, rtol=0)
+    W = start.rnn.weight_hh_l0.detach().double().numpy()
+    assert np.linalg.norm(W, 2) > np.abs(np.linalg.eigvals(W)).max()  # sigma_max above the spectral radius
+    with pytest.raises(ValueError, match="^rng "):
+        initial_classifier(torch.nn.RNN, task, rng=np.random.default_rng(0))
+    with pytest.raises(ValueError, match="^hidden_size "):
+        initial_classifier(torch.nn.RNN, task, hidden_size=0)
+    with pytest.raises(ValueError, match="task"):
+        initial_classifier(torch.nn.RNN, "gap 3")

@@ -94,6 +94,13 @@ def test_cache_bytes_is_linear_in_k(N, T, D, H, V):
         assert truncated_bptt(params, x, targets, h0, k).cache_bytes == 8 * N * k * (D + H + V)
 
 
+@pytest.mark.parametrize("T,k,chunks", [(12, 1, 12), (12, 5, 3), (12, 12, 1), (12, 20, 1)])
+def test_truncated_bptt_counts_its_work(T, k, chunks):
+    params, x, targets, h0 = problem(2, T, 3, 4, 5)
+    result = truncated_bptt(params, x, targets, h0, k)
+    assert (result.chunks, result.steps) == (chunks, T)  # every step once; one call per chunk
+
+
 def test_gradient_agreement_known_values():
     r = {"W_xh": np.array([[1.0, 2.0]]), "W_hh": np.array([[0.0]]), "b_h": np.array([2.0])}
     assert gradient_agreement(r, r) == pytest.approx((1.0, 1.0))
@@ -153,7 +160,7 @@ def test_draw_truncation_makes_its_own_figure_when_given_none():
 def test_draw_truncation_panels():
     fig = draw_truncation(3, 8, fake_curves(), fig=Figure())
     ax_grid, ax_curve = fig.axes
-    assert ax_grid.get_title() == f"k = 3: {int(truncation_mask(8, 3).sum())} of 36 paths kept"
+    assert ax_grid.get_title() == f"k = 3: {int(truncation_mask(8, 3).sum())} of 36 terms kept"
     assert truncation_mask(8, 3).sum() == 6 + 6 + 3  # chunks of 3, 3 and 2 steps
     image = ax_grid.images[0].get_array()
     assert image[7, 6] == 2 and image[7, 5] == 1 and image[0, 7] == 0  # kept, cut, no path
@@ -219,6 +226,16 @@ def test_peak_memory_grows_with_the_chunk_and_counts_at_least_the_activations():
         assert abs(again - peaks[48]) <= 0.02 * peaks[48] and tracemalloc.is_tracing()
     finally:
         tracemalloc.stop()
+
+
+def test_peak_memory_is_linear_in_k_one_chunk_at_a_time():
+    params, x, targets, h0 = problem(4, 48, 10, 16, 10)
+    ks = [8, 16, 24, 48]
+    peaks = np.array([peak_memory(params, x, targets, h0, k) for k in ks])
+    per_step = np.diff(peaks) / np.diff(ks)  # bytes of peak per step of k
+    # k = 24 has two chunks, k = 48 one: if a finished chunk were still held, the slope would change there
+    assert np.all(np.abs(per_step / per_step.mean() - 1) < 0.15), per_step
+    assert per_step.mean() >= 8 * 4 * (10 + 16 + 10)  # at least the activations of one more step
 
 
 def test_train_seeds_one_run_per_pair_reproducible():

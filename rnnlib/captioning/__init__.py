@@ -7,6 +7,8 @@ scratch, torch captioners (Show-Tell and soft attention), their training, evalua
     training    teacher-forced training of the torch captioners, their checkpoints
     evaluation  decoding a split, parsing captions into attributes, BLEU and per-attribute accuracy
     analysis    teacher forcing vs free running, beam vs greedy, attention maps, saliency
+    attention   where the attention decoder looks: the share of alpha on the object a word names
+    exposure    exposure bias: the next word given the true prefix against the model's own prefix
     bleu        corpus and sentence BLEU (clipped n-gram precision, brevity penalty)
     plots       caption grids, attention maps, saliency, forcing curves
     widgets     compose a scene, compare beams, inspect attention (ipywidgets)
@@ -26,12 +28,13 @@ from .training import (caption_loss, CaptionerRecord, CaptionerTrainResult, enco
 from .evaluation import attribute_accuracy, ATTRIBUTES, CaptionEvaluation, decode_images, evaluate, parse_caption
 from .analysis import (attention_maps, beam_effect, free_running_validity, saliency_map,
                        teacher_forcing_accuracy, valid_next)
-from .plots import draw_attention, draw_caption_grid, draw_forcing_curves, draw_saliency, upsample
+from .plots import attention_grid, draw_attention, draw_caption_grid, draw_forcing_curves, draw_saliency, upsample
 from .widgets import (attention_panel, attention_widget, beam_table, beam_widget, compose_scene,
                       compose_widget, describe_scene, PLACES)
 
 __all__ = [
     "AttendCaptioner",
+    "attention_grid",
     "attention_maps",
     "attention_panel",
     "attention_widget",

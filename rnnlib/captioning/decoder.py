@@ -102,45 +102,50 @@ def _project(params, features, dims):
     return features @ params["W_proj"].T + params["b_proj"]  # (N, H)
 
 
-def caption_forward(params, features, captions, pad_token=0):
-    """Teacher-forced loss of the decoder on padded captions: mean cross-entropy per real target token.
-
-    Inputs:
-    - params: dict from init_caption_params.
-    - features: (N, F) fixed image features.
-    - captions: (N, T + 1) int tokens in [0, V), "<start> words <end> <pad>..."; T >= 1.
-    - pad_token: the padding index; targets equal to it do not count.
-    Returns:
-    - loss: float, nats per real target token.
-    - cache: CaptionCache for caption_backward.
-    """
-    dims = check_caption_params(params)
-    h0 = _project(params, features, dims)  # (N, H); c0 = 0
-    captions = check_indices("captions", captions, dims["V"], (h0.shape[0], "T1"))
+def _check_captions(captions, pad_token, dims, n):
+    captions = check_indices("captions", captions, dims["V"], (n, "T1"))
     if captions.shape[1] < 2:
         raise ValueError(f"captions must have at least 2 columns (an input and its target); got {captions.shape}")
-    pad_token = check_index("pad_token", pad_token, dims["V"])
-    inputs, targets = captions[:, :-1], captions[:, 1:]  # (N, T) each: word t predicts word t + 1
+    return captions, check_index("pad_token", pad_token, dims["V"])
+
+
+def caption_forward(params, features, captions, pad_token=0):
+    """Teacher-forced loss on padded captions, in nats per real (not padded) target.
+
+    Inputs: params (init_caption_params); features (N, F); captions (N, T + 1)
+    int tokens, "<start> words <end> <pad>..."; pad_token: its targets do not count.
+    Returns: (loss, cache for caption_backward).
+    """
+    dims = check_caption_params(params)
+    h0 = _project(params, features, dims)  # (N, H) = features @ W_proj.T + b_proj
+    captions, pad_token = _check_captions(captions, pad_token, dims, len(h0))
+    inputs, targets = captions[:, :-1], captions[:, 1:]  # (N, T): t predicts t + 1
     x, embed_cache = embedding_forward(inputs, params["W_embed"])  # (N, T, D)
-    h, lstm_cache = lstm_forward(x, h0, params["W_xh"], params["W_hh"], params["b_h"])  # (N, T, H)
-    logits, affine_cache = affine_forward(h, params["W_hy"], params["b_y"])  # (N, T, V)
-    loss, dlogits = softmax_cross_entropy(logits, targets, mask=targets != pad_token, reduction="mean")
-    return loss, CaptionCache(np.asarray(features), embed_cache, lstm_cache, affine_cache, dlogits)
+    h, lstm_cache = lstm_forward(x, h0, params["W_xh"], params["W_hh"],
+                                 params["b_h"])  # (N, T, H); c0 = 0
+    logits, affine_cache = affine_forward(h, params["W_hy"],
+                                          params["b_y"])  # (N, T, V)
+    mask = targets != pad_token  # (N, T)
+    loss, dlogits = softmax_cross_entropy(logits, targets, mask, reduction="mean")
+    cache = CaptionCache(np.asarray(features), embed_cache, lstm_cache,
+                         affine_cache, dlogits)
+    return loss, cache
 
 
 def caption_backward(cache):
     """Gradients of caption_forward's loss with respect to every parameter.
 
-    Inputs: cache: CaptionCache. Returns: dict name -> gradient, shaped like params (PARAM_NAMES).
+    Inputs: cache: CaptionCache.
+    Returns: dict name -> gradient, shaped like params (PARAM_NAMES).
     """
     check_cache("cache", cache, CaptionCache, "caption_forward")
     dh, dW_hy, db_y = affine_backward(cache.dlogits, cache.affine)  # dh: (N, T, H)
-    dx, dh0, dW_xh, dW_hh, db_h = lstm_backward(dh, cache.lstm)  # dx: (N, T, D), dh0: (N, H)
+    dx, dh0, dW_xh, dW_hh, db_h = lstm_backward(dh, cache.lstm)  # (N, T, D), (N, H)
     dW_embed = embedding_backward(dx, cache.embed)  # (V, D)
     dW_proj = dh0.T @ cache.features  # (H, F)
     db_proj = dh0.sum(axis=0)  # (H,)
-    return {"W_proj": dW_proj, "b_proj": db_proj, "W_embed": dW_embed, "W_xh": dW_xh, "W_hh": dW_hh,
-            "b_h": db_h, "W_hy": dW_hy, "b_y": db_y}
+    return {"W_proj": dW_proj, "b_proj": db_proj, "W_embed": dW_embed,
+            "W_xh": dW_xh, "W_hh": dW_hh, "b_h": db_h, "W_hy": dW_hy, "b_y": db_y}
 
 
 def caption_step_fn(params, features):

@@ -153,10 +153,11 @@ class AttendCaptioner(_Captioner):
         return h0, torch.zeros_like(h0), feats, self.att_f(feats)
 
     def attend(self, feats, proj, h):
-        """alpha (B, L) = softmax_i(w . tanh(W_f f_i + W_h h)); context (B, C) = sum_i alpha_i f_i.
-
-        proj = W_f f (B, L, A) does not change from step to step, so init_state computes it once."""
-        scores = self.att_w(torch.tanh(proj + self.att_h(h)[:, None])).squeeze(-1)  # (B, L)
+        """alpha (B, L) = softmax_i(w . tanh(W_f f_i + W_h h));
+        z (B, C) = sum_i alpha_i f_i. proj = W_f f (B, L, A) is the same at every
+        step: init_state computes it once."""
+        scores = self.att_w(torch.tanh(proj + self.att_h(h)[:, None]))  # (B, L, 1)
+        scores = scores.squeeze(-1)  # (B, L)
         alpha = torch.softmax(scores, dim=1)
         return alpha, (alpha[:, :, None] * feats).sum(1)
 

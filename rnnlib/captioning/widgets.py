@@ -15,14 +15,15 @@ from .. import decoding
 from .analysis import attention_maps
 from .evaluation import decode_images
 from .models import captioner_step_fn
-from .plots import draw_attention
+from .plots import attention_grid, draw_attention
 from .world import COLOURS, MAX_LEN, SHAPES, SIZES, CaptionVocab, captions, make_scene, render
 from ..widgets import explorer, image_widget, render_png
 
 __all__ = ["compose_scene", "describe_scene", "beam_table", "attention_panel",
            "compose_widget", "beam_widget", "attention_widget", "PLACES"]
 
-SCENE_FIGSIZE, THUMB_FIGSIZE, ATTENTION_FIGSIZE = (2.5, 2.5), (2.2, 2.2), (12, 4)  # inches, as rnnlib.widgets shows them
+SCENE_FIGSIZE, THUMB_FIGSIZE = (2.5, 2.5), (2.2, 2.2)  # inches, as rnnlib.widgets shows them
+ATTENTION_FIGSIZE = attention_grid(16)[2]  # the widest attention picture; its height follows the caption's length
 # where the first object stands relative to the second, and the two centres (x, y) that say so
 PLACES = {"left of": ((8.5, 16.0), (23.5, 16.0)), "right of": ((23.5, 16.0), (8.5, 16.0)),
           "above": ((16.0, 8.5), (16.0, 23.5)), "below": ((16.0, 23.5), (16.0, 8.5))}
@@ -121,7 +122,9 @@ def beam_widget(model, images, index=0, beam_width=3):
 
 
 def attention_widget(model, images, index=0):
-    """An image slider: the attention model's caption and its attention map for every word."""
+    """An image slider: the attention model's caption and its attention map for every word (draw_attention).
+
+    The picture is as tall as the caption's rows of panels need (no blank bands for short captions)."""
     import ipywidgets as widgets
 
     pick = widgets.IntSlider(value=index, min=0, max=len(images) - 1, description="image")
@@ -130,7 +133,8 @@ def attention_widget(model, images, index=0):
     def redraw(_change=None):
         img = images[pick.value]
         words, maps = attention_panel(model, img)
-        image.value = render_png(lambda fig: draw_attention(img, words, maps, fig=fig), ATTENTION_FIGSIZE)
+        figsize = attention_grid(len(words) + 2)[2]  # the image, each word and <end>
+        image.value = render_png(lambda fig: draw_attention(img, words, maps, fig=fig), figsize)
 
     pick.observe(redraw, names="value")
     redraw()

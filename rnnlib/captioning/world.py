@@ -23,7 +23,7 @@ from .._validate import check_choice, check_positive_int, check_seed
 __all__ = [
     "COLOURS", "SHAPES", "SIZES", "HELD_OUT", "IMAGE_SIZE", "SPLITS", "WORDS", "SPECIALS",
     "SceneObject", "Scene", "CaptionVocab", "CaptionData",
-    "MAX_LEN", "relation_of", "random_scene", "make_scene", "render", "captions", "make_split", "combinations_seen",
+    "MAX_LEN", "relation_of", "random_scene", "make_scene", "render", "coverage", "captions", "make_split", "combinations_seen",
 ]
 
 IMAGE_SIZE = 32
@@ -221,12 +221,13 @@ class CaptionData(NamedTuple):
 _SPLIT_SIZES = {"train": 6000, "val": 500, "test": 1000, "compositional": 1000}
 
 
-def make_split(split, n=None, seed=0):
+def make_split(split, n=None, seed=0, images=True):
     """The scenes, images and reference captions of one split, the same for the same (split, n, seed).
 
     split: "train", "val", "test" (no HELD_OUT pair) or "compositional" (every scene holds one).
     n: number of scenes (default 6000 / 500 / 1000 / 1000). Each split draws from its own stream
     np.random.default_rng([seed, index of split]), so the splits differ and never depend on each other's n.
+    images=False skips the rendering (images is None): the scenes and references are the same, drawn first.
     """
     check_choice("split", split, SPLITS)
     n = _SPLIT_SIZES[split] if n is None else check_positive_int("n", n)
@@ -234,8 +235,8 @@ def make_split(split, n=None, seed=0):
     rng = np.random.default_rng([seed, SPLITS.index(split)])
     held = "require" if split == "compositional" else "exclude"
     scenes = [random_scene(rng, held_out=held) for _ in range(n)]
-    images = np.stack([render(s, rng) for s in scenes])  # (N, S, S, 3)
-    return CaptionData(images, scenes, [captions(s) for s in scenes])
+    pictures = np.stack([render(s, rng) for s in scenes]) if images else None  # (N, S, S, 3)
+    return CaptionData(pictures, scenes, [captions(s) for s in scenes])
 
 
 def combinations_seen(data):

@@ -23,11 +23,13 @@ def char_label(c):
 
 
 def draw_char_steps(params, vocab, text_in, text_out, fig=None):
-    """The slides' picture of one forward pass: inputs, hidden states, scores, probabilities, losses.
+    """The slides' picture of one forward pass: hidden states, scores, probabilities, losses.
 
     Inputs: charlm params, the Vocabulary, text_in (inputs, e.g. "hell") and text_out (targets,
     e.g. "ello"), same length T; fig: a Figure to draw into (None: a new one). Returns: the figure
-    (5 panels); each column is one time step, and the target of each step is outlined on the probabilities.
+    (4 panels, sized for a slide: 8.6 inches wide, every label at least 9 pt); each column is one time
+    step, labelled with the character read (the one-hot input picks that column of W_xh), and the
+    target of each step is outlined on the probabilities.
     """
     from matplotlib.patches import Rectangle
 
@@ -40,21 +42,24 @@ def draw_char_steps(params, vocab, text_in, text_out, fig=None):
     probs = cache.probs.T  # (V, T)
     logits = affine_forward(cache.hs, params["W_hy"], params["b_y"])[0][:, 0].T  # (V, T)
     losses = -np.log(probs[y, np.arange(len(y))])  # (T,)
-    steps = [f"t={t + 1}\n'{c}'" for t, c in enumerate(text_in)]
+    steps = [f"'{c}'" for c in text_in]
     chars = [char_label(c) for c in vocab.symbols]
-    fig = figure_or_new(fig, (15, 3.6))
-    axes = fig.subplots(1, 5, gridspec_kw={"width_ratios": [1, 1, 1, 1, 1.2]})
-    annotated_heatmap(axes[0], vocab.one_hot(text_in).T, chars, steps, "input x_t (one-hot)", fmt="{:.0f}")
-    annotated_heatmap(axes[1], h, [f"h[{i}]" for i in range(H)], steps, "hidden h_t")
-    annotated_heatmap(axes[2], logits, chars, steps, "scores z_t")
-    annotated_heatmap(axes[3], probs, chars, steps, "softmax p_t (target boxed)", cmap="Greens", vmax=1.0)
+    fig = figure_or_new(fig, (8.6, 3.3))
+    axes = fig.subplots(1, 4, gridspec_kw={"width_ratios": [1, 1, 1, 1.15]})
+    annotated_heatmap(axes[0], h, [f"h[{i}]" for i in range(H)], steps, "hidden $h_t$")
+    annotated_heatmap(axes[1], logits, chars, steps, "scores $z_t$")
+    annotated_heatmap(axes[2], probs, chars, steps, "$p_t$ (target boxed)", cmap="Greens", vmax=1.0)
     for t, j in enumerate(y):
-        axes[3].add_patch(Rectangle((t - 0.5, j - 0.5), 1, 1, fill=False, edgecolor="black", linewidth=2))
-    axes[4].bar(range(len(y)), losses, color="tab:red")
+        axes[2].add_patch(Rectangle((t - 0.5, j - 0.5), 1, 1, fill=False, edgecolor="black", linewidth=2))
+    axes[3].bar(range(len(y)), losses, color="tab:red")
     for t, v in enumerate(losses):
-        axes[4].text(t, v, f"{v:.2f}", ha="center", va="bottom", fontsize=9)
-    axes[4].set_xticks(range(len(y)), [f"'{c}'" for c in text_out])
-    axes[4].set_title(f"loss -ln p(target), mean {losses.mean():.2f}")
+        axes[3].text(t, v, f"{v:.2f}", ha="center", va="bottom", fontsize=9)
+    axes[3].set_xticks(range(len(y)), [f"'{c}'" for c in text_out])
+    axes[3].set_ylim(0, 1.2 * max(float(losses.max()), 1e-9))
+    axes[3].set_title(f"loss, mean {losses.mean():.2f}")
+    axes[3].set_xlabel("target")
+    for ax in axes[:3]:
+        ax.set_xlabel("input")
     fig.suptitle(f"one forward pass over '{text_in}' -> '{text_out}'")
     fig.tight_layout()
     return fig
@@ -87,14 +92,14 @@ def draw_loss_curves(steps, train_nats, val_nats, title="loss per character", ma
     return fig
 
 
-def draw_temperatures(params, vocab, seed_text, temperatures=(0.5, 1.0, 2.0), top=12, fig=None):
+def draw_temperatures(params, vocab, seed_text, temperatures=(0.5, 1.0, 2.0), top=10, fig=None):
     """Bars of the next-character distribution after seed_text at several temperatures.
 
     fig: a Figure to draw into (None: a new one). Returns: the figure.
     """
     probs = {T: next_char_probs(params, vocab, seed_text, T) for T in temperatures}
     order = np.argsort(-probs[1.0 if 1.0 in probs else temperatures[0]])[:top]
-    fig = figure_or_new(fig, (4 * len(temperatures), 3))
+    fig = figure_or_new(fig, (min(2.9 * len(temperatures), 8.6), 3))  # at most a slide's width: 9 pt labels stay legible
     axes = fig.subplots(1, len(temperatures), sharey=True)
     for ax, T in zip(np.atleast_1d(axes), temperatures):
         ax.bar(range(len(order)), probs[T][order])

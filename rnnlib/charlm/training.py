@@ -59,6 +59,7 @@ class CharLMRecord(NamedTuple):
     val_nats: float  # evaluate_nats(params, val_data)
     running_nats: float  # mean minibatch loss per character since the previous evaluation
     params: dict  # the parameters being trained (the live dict: copy it to keep this state)
+    memory: dict  # Adagrad's running sums of squared (clipped) gradients, per parameter (live, like params)
 
 
 class CharLMTrainResult(NamedTuple):
@@ -71,11 +72,13 @@ class CharLMTrainResult(NamedTuple):
     chars: int  # training characters processed (steps * N * T)
     seconds: float  # wall time of the training loop (evaluations during it included, the final one not)
     running_nats: list  # mean minibatch loss per character since the previous evaluation
+    grad_norms: list  # the global gradient norm of every step, before clipping (clipped where > max_norm)
+    memory: dict  # Adagrad's running sums of squared (clipped) gradients at the end, per parameter
 
 
 def train_charlm(train_data, val_data, V, *, steps=None, seconds=None, lr=0.1, batch_size=32, hidden_size=100,
                  seq_length=25, max_norm=0.2, eval_every=100, rng=None, progress=True, callback=None, params=None,
-                 dtype=np.float32):
+                 dtype=np.float32, eps=1e-8):
     """Train a character RNN with truncated BPTT, global-norm clipping and Adagrad.
 
     Inputs:
@@ -85,8 +88,8 @@ def train_charlm(train_data, val_data, V, *, steps=None, seconds=None, lr=0.1, b
       T = 25 it is the same clip as a norm of 5 on the gradient of the loss summed over each
       stream's T characters and averaged over the N streams (min-char-rnn's loss, which
       rnnlib.charlm.loop keeps), T times larger; for another T pass 5 / T to keep that match. The
-      training is close to, not identical with, the summed version: Adagrad's eps inside the square
-      root weighs more next to the smaller squared gradients.
+      training equals the summed version's only with eps / T**2 in place of its eps: Adagrad's step
+      lr * g / sqrt(G + eps) is unchanged when g is T times larger and eps T**2 times larger.
     - steps or seconds: the budget; exactly one. Use steps for reproducible output. A seconds
       budget always runs at least one step, so every result has at least one evaluation.
     - eval_every: evaluate every this many steps (and at the end) on val_data and on the same
@@ -94,8 +97,8 @@ def train_charlm(train_data, val_data, V, *, steps=None, seconds=None, lr=0.1, b
     - rng: np.random.Generator, an int seed or None (fresh), for the initial weights (if params is None).
     - progress: show a tqdm.auto bar (rnnlib.progress; TQDM_DISABLE=1 turns it off).
     - callback(record): called after each evaluation with a CharLMRecord (step, train_nats, val_nats,
-      running_nats, params), e.g. to print a sample.
-    - dtype of new params.
+      running_nats, params, memory), e.g. to print a sample.
+    - dtype of new params; eps: Adagrad's eps, inside the square root as in min-char-rnn (1e-8 there).
     - params: optional parameters to continue training from; they are updated IN PLACE (and
       returned as result.params), like min-char-rnn's weights.
     Returns: CharLMTrainResult. Raises FloatingPointError with a clear message if the loss is not finite.
@@ -109,15 +112,17 @@ def train_charlm(train_data, val_data, V, *, steps=None, seconds=None, lr=0.1, b
     hidden_size, seq_length = check_positive_int("hidden_size", hidden_size), check_positive_int("seq_length", seq_length)
     batch_size = check_positive_int("batch_size", batch_size)
     lr, max_norm = check_number("lr", lr, 0, low_open=True), check_number("max_norm", max_norm, 0, low_open=True)
+    eps = check_number("eps", eps, 0)
     params = init_params(V, hidden_size, check_rng("rng", rng), dtype) if params is None else params
     H = check_params(params)["H"]
     streams = make_streams(train_data, batch_size, seq_length)  # (N, S + 1)
     check_array("val_data", val_data, ("L",), kind="int")
     check_char_indices("train_data", streams, V)
-    optimizer = Adagrad(params, lr=lr, eps=1e-8, eps_inside=True)  # min-char-rnn's form, in place on params
+    optimizer = Adagrad(params, lr=lr, eps=eps, eps_inside=True)  # min-char-rnn's form, in place on params
+    memory = {k: state["sum"] for k, state in optimizer.state.items()}
     n_chunks = (streams.shape[1] - 1) // seq_length
     train_slice = np.asarray(train_data)[:max(len(val_data), 2)]  # scored like val_data
-    result = CharLMTrainResult(params, [], [], [], 0, 0.0, [])
+    result = CharLMTrainResult(params, [], [], [], 0, 0.0, [], [], memory)
     h, running, n_running, step = None, 0.0, 0, 0
     bar = progress_bar(total=steps, unit="step", desc="training", enabled=progress)
     start = time.perf_counter()
@@ -133,8 +138,9 @@ def train_charlm(train_data, val_data, V, *, steps=None, seconds=None, lr=0.1, b
             raise FloatingPointError(f"training diverged: the loss is {loss} at step {step}; "
                                      f"try a smaller lr (now {lr}) or max_norm (now {max_norm})")
         grads = charlm_backward(cache)  # PARAM_NAMES and h0: the initial state is no parameter
-        grads, _ = clip_by_global_norm({k: grads[k] for k in PARAM_NAMES}, max_norm)
+        grads, norm = clip_by_global_norm({k: grads[k] for k in PARAM_NAMES}, max_norm)
         optimizer.step(grads)
+        result.grad_norms.append(float(norm))
         h, step = cache.h_last, step + 1
         running, n_running = running + loss, n_running + 1
         bar.update(1)
@@ -155,4 +161,4 @@ def _record(result, params, train_slice, val_data, step, running_nats, callback)
     result.train_nats.append(evaluate_nats(params, train_slice))
     result.val_nats.append(evaluate_nats(params, val_data))
     if callback is not None:
-        callback(CharLMRecord(step, result.train_nats[-1], result.val_nats[-1], running_nats, params))
+        callback(CharLMRecord(step, result.train_nats[-1], result.val_nats[-1], running_nats, params, result.memory))

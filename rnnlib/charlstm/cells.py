@@ -192,13 +192,13 @@ def cell_viewer(model, vocab, passages, kind="cell", unit=None):
     passage = widgets.Dropdown(options=list(passages), value=first, description="passage")
     feature = widgets.Dropdown(options=("(pick a unit)",) + FEATURES, value="(pick a unit)", description="best for")
     slider = widgets.IntSlider(value=start, min=0, max=model.hidden_size - 1, description="unit")
-    view = widgets.HTML(layout=widgets.Layout(max_height="26em", overflow="auto"))  # a scroll box: the controls stay in view
+    view = widgets.HTML(layout=widgets.Layout(max_height="15em", overflow="auto"))  # a scroll box: controls and all fit a slide
 
     def redraw():
         acts, _ = analysis(passage.value)
         u = slider.value
         r = feature_correlations(acts[:, u:u + 1], text_features(passages[passage.value]))
-        notes = ", ".join(f"{k} r={v[0]:+.2f}" for k, v in r.items())
+        notes = ", ".join(f"{k}\u00a0r\u00a0=\u00a0{v[0]:+.2f}" for k, v in r.items())  # a name and its r never split
         view.value = html_activation(passages[passage.value], acts[:, u], title=f"unit {u} ({kind}): {notes}")
 
     moving = []  # non-empty while the viewer moves the slider itself (to a feature's best unit)

@@ -11,6 +11,10 @@ extra diagnoses make the feedback specific:
 """
 from __future__ import annotations
 
+import contextlib
+import io
+import textwrap
+
 import numpy as np
 
 from ..gradcheck import rel_error
@@ -21,6 +25,15 @@ __all__ = ["FORWARD_BUGS", "BACKWARD_BUGS", "forward_with_bug", "backward_with_b
 
 GATES = ("i", "f", "g", "o")
 CASES = [(2, 3, 4), (3, 5, 2), (1, 4, 4)]  # (N, D, H): D != H so that transposes show up
+WIDTH = 78  # characters: a passed check's line is folded at word boundaries to fit a notebook or a slide
+
+
+def _report_pass(what, expected, errors):
+    """harness.report_pass, its sentence folded into lines of at most WIDTH characters (never inside a word)."""
+    with contextlib.redirect_stdout(io.StringIO()) as said:
+        worst = report_pass(what, expected, errors)
+    print(textwrap.fill(said.getvalue().strip(), WIDTH))
+    return worst
 
 
 def lstm_cases(seed=300, rng=None):
@@ -151,7 +164,7 @@ def check_lstm_step_forward(student_fn, rng=None):
             gates = _gate_report(cache.ifgo, ref.ifgo, args["h_prev"].shape[1], "cache.ifgo") if (
                 isinstance(cache, LSTMStepCache) and np.shape(cache.ifgo) == ref.ifgo.shape) else ""
             raise AssertionError(str(err) + gates) from None
-    return report_pass("lstm_step_forward", expected, errors)
+    return _report_pass("lstm_step_forward", expected, errors)
 
 
 def check_lstm_step_backward(student_fn, rng=None):
@@ -180,4 +193,4 @@ def check_lstm_step_backward(student_fn, rng=None):
             if isinstance(got, (tuple, list)) and len(got) == 6 and np.shape(got[5]) == expected["db_h"].shape:
                 gates = _gate_report(got[5], expected["db_h"], h_next.shape[1], "db_h (= da summed over the batch)")
             raise AssertionError(str(err) + gates) from None
-    return report_pass("lstm_step_backward", expected, errors)
+    return _report_pass("lstm_step_backward", expected, errors)

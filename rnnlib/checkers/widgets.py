@@ -17,15 +17,37 @@ import numpy as np
 from . import explore as ae
 from ..widgets import FULL_LABEL, explorer, image_widget, render_png
 
-__all__ = ["adagrad_panel", "adagrad_widget", "gradient_norms_panel", "bptt_norms_widget", "cliff_panel",
+__all__ = ["YOURS", "RNNLIB", "OTHER", "FIGSIZES", "adagrad_panel", "adagrad_widget", "gradient_norms_panel",
+           "bptt_norms_widget", "cliff_panel",
            "clip_widget", "gates_from_answer", "lstm_gate_widget", "beam_report", "beam_step_widget"]
 
 FAILED = "#b22222"
+# One colour and line per meaning, on every panel of every widget: the student's answer, rnnlib's reference,
+# and anything else drawn for comparison. Yours is drawn first, rnnlib's dashed over it: where they agree
+# both show.
+YOURS = {"color": "C0", "linestyle": "-", "marker": "o", "ms": 3}  # blue, solid, dots
+RNNLIB = {"color": "C3", "linestyle": "--", "marker": "x", "ms": 4}  # red, dashed, crosses
+OTHER = {"color": "0.45", "linestyle": ":", "marker": ".", "ms": 3}  # grey, dotted
+FONT = 10  # points: the smallest text of a widget's picture (figures at most 9 inches wide, slide-legible)
+FIGSIZES = {"adagrad_panel": (9, 3.6), "gradient_norms_panel": (7, 3.6), "cliff_panel": (9, 3.8)}
 
 
 def _paths_plot(ax, paths, styles):
     for (label, p), style in zip(paths.items(), styles):
-        ax.plot(p[:, 0], p[:, 1], style, ms=3, label=label)
+        ax.plot(p[:, 0], p[:, 1], label=label, **style)
+
+
+def _legible(fig):
+    """Every text of the figure at least FONT points (tick labels, legends, titles, axis labels)."""
+    for ax in fig.axes:
+        ax.tick_params(labelsize=FONT)
+        for text in [ax.title, ax.xaxis.label, ax.yaxis.label]:
+            text.set_fontsize(max(text.get_fontsize(), FONT))
+        legend = ax.get_legend()
+        if legend is not None:
+            for text in legend.get_texts():
+                text.set_fontsize(max(text.get_fontsize(), FONT))
+    fig.tight_layout()
 
 
 def _yours_and_rnnlibs(name, compute, fn, reference, *args):
@@ -54,14 +76,14 @@ def adagrad_panel(fn, lr, fig, steps=60):
     left, right = fig.subplots(1, 2)
     w1, w2 = np.meshgrid(np.linspace(-3.5, 3.5, 120), np.linspace(-1.5, 1.5, 80))
     left.contour(w1, w2, 0.5 * (w1**2 + 20 * w2**2), levels=12, colors="0.8", linewidths=0.7)
-    _paths_plot(left, {"plain gradient descent": np.array(gd), "rnnlib's Adagrad": ref, "your adagrad_step": mine},
-                [".:", "x--", "o-"])
+    _paths_plot(left, {"plain gradient descent": np.array(gd), "your adagrad_step": mine, "rnnlib's Adagrad": ref},
+                [OTHER, YOURS, RNNLIB])
     left.set_xlim(-3.5, 3.5), left.set_ylim(-1.5, 1.5), left.set_xlabel("w1 (flat)"), left.set_ylabel("w2 (steep)")
-    left.set_title(f"{steps} steps at lr = {lr:.2f}"), left.legend(fontsize=7, loc="upper right")
-    for label, p, style in (("yours", mine, "-"), ("rnnlib", ref, "--")):
-        right.semilogy(np.maximum(ae.bowl_loss(p), 1e-30), style, label=label)
-    right.set_xlabel("step"), right.set_title("loss"), right.legend(fontsize=7)
-    fig.tight_layout()
+    left.set_title(f"{steps} steps at lr = {lr:.2f}"), left.legend(fontsize=FONT, loc="upper right")
+    for label, p, style in (("yours", mine, YOURS), ("rnnlib", ref, RNNLIB)):
+        right.semilogy(np.maximum(ae.bowl_loss(p), 1e-30), label=label, **style)
+    right.set_xlabel("step"), right.set_title("loss"), right.legend(fontsize=FONT)
+    _legible(fig)
     gap = np.abs(mine - ref).max()
     return True, _verdict("path", gap)
 
@@ -75,11 +97,11 @@ def gradient_norms_panel(fn, sigma, fig):
         return False, failed
     ax = fig.subplots()
     steps = np.arange(1, len(ref) + 1)
-    ax.semilogy(steps, np.maximum(mine, 1e-30), "o-", ms=3, label="your my_rnn_backward")
-    ax.semilogy(steps, np.maximum(ref, 1e-30), "x--", label="rnnlib's rnn_backward")
+    ax.semilogy(steps, np.maximum(mine, 1e-30), label="your my_rnn_backward", **YOURS)
+    ax.semilogy(steps, np.maximum(ref, 1e-30), label="rnnlib's rnn_backward", **RNNLIB)
     ax.set_xlabel("step t (the loss is on the last step)"), ax.set_ylabel("‖∂L/∂a_t‖")
-    ax.set_title(f"the gradient reaching each step, W_hh = {sigma:.2f} · orthogonal"), ax.legend(fontsize=8)
-    fig.tight_layout()
+    ax.set_title(f"the gradient reaching each step, W_hh = {sigma:.2f} · orthogonal"), ax.legend(fontsize=FONT)
+    _legible(fig)
     gap = float(np.abs(mine - ref).max() / max(ref.max(), 1e-300))
     return True, _verdict("norms", gap, " of the largest norm", plural=True)
 
@@ -94,13 +116,14 @@ def cliff_panel(fn, max_norm, fig):
 
     w, b = np.meshgrid(np.linspace(0, 4, 81), np.linspace(-2, 2, 81))
     left, right = fig.subplots(1, 2)
-    left.contourf(w, b, one_unit_rnn_forward(w, b, **ae.CLIFF)[0], levels=20, cmap="viridis")
-    _paths_plot(left, {"clipped by rnnlib": ref.theta, "clipped by your clip_by_norm": mine.theta}, ["rx--", "wo-"])
+    # a light grey surface (darker: higher loss), so that both paths keep their colours on it
+    left.contourf(w, b, one_unit_rnn_forward(w, b, **ae.CLIFF)[0], levels=20, cmap="Greys", alpha=0.55)
+    _paths_plot(left, {"clipped by your clip_by_norm": mine.theta, "clipped by rnnlib": ref.theta}, [YOURS, RNNLIB])
     left.set_xlim(0, 4), left.set_ylim(-2, 2), left.set_xlabel("w"), left.set_ylabel("b")
-    left.set_title(f"the cliff, max_norm = {max_norm:.2f}"), left.legend(fontsize=7, loc="lower left")
-    right.plot(mine.loss, "-", label="yours"), right.plot(ref.loss, "--", label="rnnlib")
-    right.set_xlabel("step"), right.set_title("loss"), right.legend(fontsize=7)
-    fig.tight_layout()
+    left.set_title(f"the cliff, max_norm = {max_norm:.2f}"), left.legend(fontsize=FONT, loc="lower left")
+    right.plot(mine.loss, label="yours", **YOURS), right.plot(ref.loss, label="rnnlib", **RNNLIB)
+    right.set_xlabel("step"), right.set_title("loss"), right.legend(fontsize=FONT)
+    _legible(fig)
     jump = np.linalg.norm(np.diff(mine.theta, axis=0), axis=1).max()
     return True, f"largest step of your path {jump:.3f} (lr · max_norm = {0.2 * max_norm:.3f}); final loss {mine.loss[-1]:.4f}, rnnlib's {ref.loss[-1]:.4f}"
 
@@ -129,7 +152,7 @@ def adagrad_widget(fn=None, lr=0.5):
     import ipywidgets as widgets
 
     slider = widgets.FloatSlider(value=lr, min=0.05, max=2.0, step=0.05, description="learning rate", style=FULL_LABEL)
-    return _picture_widget(adagrad_panel, fn or ae.reference_adagrad_step, slider, (10, 3.6),
+    return _picture_widget(adagrad_panel, fn or ae.reference_adagrad_step, slider, FIGSIZES["adagrad_panel"],
                            "your adagrad_step on a bowl, with a learning-rate slider")
 
 
@@ -138,7 +161,7 @@ def bptt_norms_widget(fn=None, sigma=1.0):
     import ipywidgets as widgets
 
     slider = widgets.FloatSlider(value=sigma, min=0.25, max=3.0, step=0.05, description="σ of W_hh", style=FULL_LABEL)
-    return _picture_widget(gradient_norms_panel, fn or ae.reference_rnn_backward, slider, (7, 3.6),
+    return _picture_widget(gradient_norms_panel, fn or ae.reference_rnn_backward, slider, FIGSIZES["gradient_norms_panel"],
                            "the gradient your my_rnn_backward sends back; a σ slider")
 
 
@@ -147,7 +170,7 @@ def clip_widget(fn=None, max_norm=1.0):
     import ipywidgets as widgets
 
     slider = widgets.FloatSlider(value=max_norm, min=0.1, max=5.0, step=0.1, description="max_norm", style=FULL_LABEL)
-    return _picture_widget(cliff_panel, fn or ae.reference_clip, slider, (10, 3.8),
+    return _picture_widget(cliff_panel, fn or ae.reference_clip, slider, FIGSIZES["cliff_panel"],
                            "the cliff, clipped by your clip_by_norm; a max_norm slider")
 
 
@@ -186,10 +209,11 @@ def lstm_gate_widget(x, tokens, params, fn=None, unit=0, t=0):
 
 # --- 06 --------------------------------------------------------------------------------------------
 def beam_report(fn, beam_width):
-    """(ok, text): the beams your beam_step (fn) keeps on the toy bigram model next to rnnlib's, or the failure."""
-    from .captioning import reference_beam_step
+    """(ok, text): the beams your beam_step (fn; None: rnnlib's) keeps on the toy bigram model next to rnnlib's, or the failure."""
+    from .captioning import reference_toy_beams
 
-    mine, ref, failed = _yours_and_rnnlibs("beam_step", ae.toy_beam_search, fn, reference_beam_step, beam_width)
+    ref = reference_toy_beams(beam_width)
+    mine, failed = (ref, None) if fn is None else ae.attempt("beam_step", ae.toy_beam_search, fn, beam_width)
     if failed:
         return False, failed
     best_words, best_lp = ae.exhaustive_best()
@@ -209,13 +233,11 @@ def beam_step_widget(fn=None, beam_width=1):
     """A beam-width slider; your beam_step (fn) searches a toy bigram model (beam_report)."""
     import ipywidgets as widgets
 
-    from .captioning import reference_beam_step
-
     slider = widgets.IntSlider(value=beam_width, min=1, max=8, description="beam width", style=FULL_LABEL)
     text = widgets.HTML(value="")
 
     def redraw(_change=None):
-        ok, said = beam_report(fn or reference_beam_step, slider.value)
+        ok, said = beam_report(fn, slider.value)
         text.value = f"<pre style='color:{'inherit' if ok else FAILED}'>{html.escape(said)}</pre>"
 
     slider.observe(redraw, names="value")

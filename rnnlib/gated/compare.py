@@ -1,10 +1,12 @@
 """The command line `python -m rnnlib.gated.compare`: rnnlib.gated.comparison's tables over seeds.
 
-    python -m rnnlib.gated.compare --seeds 5 --steps 300 --char-steps 200
+    python -m rnnlib.gated.compare --seeds 5 --steps 200 --char-steps 150
 
 trains one fresh model per (cell config, seed) on the memory task for each gap and on a text, and
 prints every seed's result with the median and range. A cell config is "name" or
-"name:remember_bias", e.g. "lstm", "lstm:3", "gru:3", "mut2:3" (rnnlib.gated.variants.variant_layer).
+"name:remember_bias" or "name:f<forget_bias>", e.g. "lstm", "lstm:3", "gru:3", "mut2:3", "lstm:f1"
+(rnnlib.gated.variants.variant_layer). The character table ends with the letter-frequency baseline
+(no history), scored on the same windows.
 Exit codes (rnnlib.cli.run_command): 0 done, 1 training diverged, 2 bad input (one line on stderr).
 """
 from __future__ import annotations
@@ -13,8 +15,7 @@ import argparse
 import sys
 
 from ..cli import number, one_line_parser, run_command
-from .comparison import char_comparison, format_table, memory_comparison, parse_config
-from .variants import variant_layer
+from .comparison import char_comparison, config_layer, format_table, letter_frequency_nats, memory_comparison
 
 __all__ = ["DEFAULT_CONFIGS", "build_parser", "main"]
 
@@ -52,16 +53,17 @@ def _run(args):
     if not configs:
         raise ValueError(f"--configs must name at least one cell config; got {args.configs!r}")
     for c in configs:  # every config checked before any training
-        name, bias = parse_config(c)
-        variant_layer(name, remember_bias=bias)
+        config_layer(c)
     for gap in args.gaps if args.steps else ():
         results = memory_comparison(configs, gap, seeds=args.seeds, steps=args.steps)
         print(f"memory task, gap {gap}, {args.steps} steps (chance 0.25):\n{format_table(results, 'accuracy')}\n", flush=True)
     if args.char_steps:
         from ..text import load_corpus
 
-        chars = char_comparison(configs, load_corpus(args.text), seeds=args.seeds, steps=args.char_steps)
-        print(f"{args.text}, {args.char_steps} steps, validation nats/char:\n{format_table(chars, 'val loss')}")
+        text = load_corpus(args.text)
+        chars = char_comparison(configs, text, seeds=args.seeds, steps=args.char_steps)
+        print(f"{args.text}, {args.char_steps} steps, validation nats/char:\n{format_table(chars, 'val loss')}\n"
+              f"letter frequencies, no history: {letter_frequency_nats(text):.3f}")
 
 
 def main(argv=None):

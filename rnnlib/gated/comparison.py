@@ -4,12 +4,13 @@ Every comparison trains one fresh model per (cell, seed) for a fixed number of s
 all seeds, so that a ranking never rests on one run. The heavy version is a command (its code is
 rnnlib.gated.compare),
 
-    python -m rnnlib.gated.compare --seeds 5 --steps 300 --char-steps 200
+    python -m rnnlib.gated.compare --seeds 5 --steps 200 --char-steps 150
 
-and notebook 05 runs a small version live and asserts only ranges.
+and notebook 05 runs a small version live and asserts only ranges. `letter_frequency_nats` is the
+character runs' trivial baseline: a model with no history at all, scored on the same windows.
 
-A cell is named by a config string "name" or "name:remember_bias" (see rnnlib.gated.variants.variant_layer),
-e.g. "lstm", "lstm:3", "gru:3", "mut2:3".
+A cell is named by a config string "name", "name:remember_bias" or "name:f<forget_bias>" (see
+rnnlib.gated.variants.variant_layer), e.g. "lstm", "lstm:3", "gru:3", "mut2:3", "lstm:f1".
 """
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ from ..tasks import MemoryTask, train_sequence_classifier
 from ..threads import torch_threads
 from .variants import variant_layer
 
-__all__ = ["SeedSpread", "parse_config", "memory_runs", "accuracy_spread", "memory_comparison", "CharRecord", "char_run",
+__all__ = ["SeedSpread", "parse_config", "config_layer", "letter_frequency_nats", "memory_runs", "accuracy_spread", "memory_comparison", "CharRecord", "char_run",
            "char_comparison", "format_table"]
 
 
@@ -48,19 +49,32 @@ class SeedSpread(NamedTuple):
 
 
 def parse_config(config):
-    """'name' or 'name:remember_bias' -> (name, remember_bias). Raises ValueError for anything else."""
+    """'name', 'name:remember_bias' or 'name:f<forget_bias>' -> (name, remember_bias, forget_bias).
+
+    E.g. "lstm" -> ("lstm", 0.0, 0.0), "gru:3" -> ("gru", 3.0, 0.0), "lstm:f1" -> ("lstm", 0.0, 1.0).
+    Raises ValueError for anything else (which cells accept which bias is variant_layer's check).
+    """
     if not isinstance(config, str) or not config or config.count(":") > 1:
-        raise ValueError(f"config must be 'name' or 'name:remember_bias', e.g. 'lstm:3'; got {config!r}")
+        raise ValueError(f"config must be 'name', 'name:remember_bias' or 'name:f<forget_bias>', e.g. 'lstm:3'; got {config!r}")
     name, _, bias = config.partition(":")
+    forget = bias.startswith("f")
     try:
-        return name, float(bias) if bias else 0.0
+        value = float(bias[forget:]) if bias else 0.0
     except ValueError:
-        raise ValueError(f"config must be 'name' or 'name:remember_bias' with a number after ':'; got {config!r}") from None
+        raise ValueError(f"config must be 'name', 'name:remember_bias' or 'name:f<forget_bias>' with a number after ':'; "
+                         f"got {config!r}") from None
+    return (name, 0.0, value) if forget else (name, value, 0.0)
 
 
-def _layer(config):
-    name, bias = parse_config(config)
-    return variant_layer(name, remember_bias=bias)
+def config_layer(config):
+    """The layer factory (variant_layer) for a config string; ValueError for a bad config or cell name."""
+    name, remember, forget = parse_config(config)
+    layer = variant_layer(name, remember_bias=remember, forget_bias=forget)
+    import torch
+
+    with torch.random.fork_rng(devices=[]):  # torch's random state is left as it was
+        layer(1, 1)  # a 1-unit layer: a bias the cell does not have is refused now, before any training
+    return layer
 
 
 def memory_runs(configs, gap, *, seeds=3, steps=200, lr=1e-2, batch_size=32, hidden_size=32, eval_size=1000,
@@ -71,7 +85,7 @@ def memory_runs(configs, gap, *, seeds=3, steps=200, lr=1e-2, batch_size=32, hid
     Returns: dict config -> list of rnnlib.tasks.TrainResult (one per seed), models included.
     """
     seeds = check_positive_int("seeds", seeds)
-    layers = {c: _layer(c) for c in configs}  # validates every config before any training
+    layers = {c: config_layer(c) for c in configs}  # validates every config before any training
     task = MemoryTask(gap)
     return {config: [train_sequence_classifier(layers[config], task, steps=steps, lr=lr, batch_size=batch_size,
                                                hidden_size=hidden_size, rng=s, eval_size=eval_size, progress=False)
@@ -122,7 +136,7 @@ def char_run(config, text, *, steps=150, lr=5e-3, batch_size=32, hidden_size=64,
     V = len(vocab)
     with torch_threads(1):
         torch.manual_seed(seed)
-        rnn = _layer(config)(V, hidden_size, batch_first=True)
+        rnn = config_layer(config)(V, hidden_size, batch_first=True)
         head = torch.nn.Linear(hidden_size, V)
         params = list(rnn.parameters()) + list(head.parameters())
         opt = torch.optim.Adam(params, lr=lr)
@@ -154,6 +168,26 @@ def char_run(config, text, *, steps=150, lr=5e-3, batch_size=32, hidden_size=64,
     return losses, float(val_loss)
 
 
+def letter_frequency_nats(text, *, seq_len=64, val_windows=32):
+    """The trivial baseline of char_run: letter frequencies of the first 90% of text, no history at all.
+
+    Scored exactly as char_run scores a model: the mean cross-entropy (nats per character) of the
+    same `val_windows` windows of length seq_len from the last 10%. Frequencies get add-one smoothing.
+    Returns: float.
+    """
+    from ..text import Vocabulary, train_val_split
+
+    seq_len = check_positive_int("seq_len", seq_len)
+    val_windows = check_positive_int("val_windows", val_windows)
+    vocab = Vocabulary(text)
+    train, val = train_val_split(np.asarray(vocab.encode(text), dtype=np.int64))
+    counts = np.bincount(train, minlength=len(vocab)) + 1.0
+    log_p = np.log(counts / counts.sum())  # (V,)
+    starts = np.linspace(0, len(val) - seq_len - 1, val_windows).astype(int)
+    targets = np.concatenate([val[s + 1 : s + seq_len + 1] for s in starts])
+    return float(-log_p[targets].mean())
+
+
 def char_comparison(configs, text, *, seeds=3, progress=True, **kwargs):
     """Validation loss (nats/char) of char_run for each config and seed (rng = 0 .. seeds-1).
 
@@ -162,7 +196,7 @@ def char_comparison(configs, text, *, seeds=3, progress=True, **kwargs):
     """
     seeds = check_positive_int("seeds", seeds)
     for c in configs:
-        _layer(c)
+        config_layer(c)
     return {c: SeedSpread(c, np.array([char_run(c, text, rng=s, progress=False, **kwargs)[1] for s in range(seeds)]))
             for c in progress_bar(list(configs), desc="character model", unit="cell", enabled=progress)}
 

@@ -32,7 +32,8 @@ class GateTrace(NamedTuple):
     h: np.ndarray
 
 
-FIGSIZE = (9, 3.6)  # inches: the gate figure, in the notebook and in the inspector
+FIGSIZE = (8, 2.8)  # inches: the gate figure, in the notebook and in the inspector
+FONT = 10  # points: the smallest text of the gate figure (9 inches wide: legible on a slide)
 
 
 def lstm_gate_trace(x, tokens, W_xh, W_hh, b_h):
@@ -94,13 +95,16 @@ def draw_gates(trace, unit, t=None, fig=None):
         top.plot(steps, getattr(trace, name)[:, unit], "o-", ms=3, color=color, label=f"{name} (gate)")
     top.set_ylim(-0.05, 1.05)
     top.set_ylabel("gate")
-    top.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), fontsize=8, ncol=3, frameon=False)  # above the axes: gates fill [0, 1]
-    top.set_title(f"unit {unit}")
+    top.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), fontsize=FONT, ncol=3, frameon=False)  # above the axes: gates fill [0, 1]
+    top.set_title(f"unit {unit}", loc="left", fontsize=FONT + 1)
     bottom.plot(steps, trace.c[:, unit], "s-", ms=3, color="tab:purple", label="c (cell)")
     bottom.axhline(0, color="gray", lw=0.5)
     bottom.set_ylabel("cell c")
     bottom.set_xticks(steps)
-    bottom.set_xticklabels([repr(s)[1:-1] or " " for s in trace.tokens], fontsize=7)
+    bottom.set_xticklabels([repr(s)[1:-1] or " " for s in trace.tokens], fontsize=FONT)
+    for ax in (top, bottom):
+        ax.tick_params(labelsize=FONT)
+        ax.yaxis.label.set_fontsize(FONT)
     if t is not None:
         for ax in (top, bottom):
             ax.axvline(t, color="crimson", lw=1.0, alpha=0.6)

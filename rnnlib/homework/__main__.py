@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 from ..cli import number, one_line_parser, run_command, write_above_bar
+from .judge import RECORD_TIMEOUT
 from .spec import HOMEWORK
 
 PROG = "python -m rnnlib.homework"
@@ -36,10 +37,15 @@ def build_parser():
     gra.add_argument("--jobs", type=number(int), default=2, help="submissions graded at once (default: 2)")
     gra.add_argument("--resume", action="store_true", help="keep the rows already in the CSV, grade the rest")
     gra.add_argument("--salt", default="rnn-course", help="course salt of the fresh inputs' seeds (default: rnn-course)")
+    gra.add_argument("--record", action="store_true",
+                     help="also run each whole notebook, sandboxed, for the record column (no points; slower)")
+    gra.add_argument("--record-timeout", type=number(float), default=RECORD_TIMEOUT,
+                     help=f"seconds a whole notebook may run with --record (default: {RECORD_TIMEOUT})")
     ben = commands.add_parser("bench", help="grade a class of N correct submissions of a notebook; print submissions per minute")
     ben.add_argument("--n", type=number(int), default=100, help="submissions (default: 100)")
     ben.add_argument("--notebook", type=notebook_key, choices=sorted(HOMEWORK), default="04", help="the notebook (default: 04)")
     ben.add_argument("--jobs", type=number(int), default=2, help="submissions graded at once (default: 2)")
+    ben.add_argument("--record", action="store_true", help="grade with --record (each whole notebook run too)")
     return parser
 
 
@@ -47,7 +53,8 @@ def _print_row(row):
     total = row["total"] or "-"
     write_above_bar(f"{row['id']}: {row['status']}, total {total} / {row['max_total']} ({row['seconds']} s)"
                     + (f" - flags: {row['flags']}" if row["flags"] else "")
-                    + (f" - {row['detail'][:200]}" if row["detail"] else ""))
+                    + (f" - {row['detail'][:200]}" if row["detail"] else "")
+                    + (f" - record: {row['record'][:120]}" if row.get("record") else ""))
 
 
 def _run(args):
@@ -61,14 +68,15 @@ def _run(args):
     if args.command == "bench":
         from .bench import bench
 
-        bench(args.notebook, args.n, args.jobs)
+        bench(args.notebook, args.n, args.jobs, record=args.record)
         return
     from .grade import check_grading_inputs, grade
 
     out = Path(args.out) if args.out else Path("grades") / f"hw{args.notebook}" / "grades.csv"
-    check_grading_inputs(args.notebook, args.submissions, out, args.timeout, args.jobs)
+    check_grading_inputs(args.notebook, args.submissions, out, args.timeout, args.jobs, args.record_timeout)
     rows = grade(args.notebook, args.submissions, out, args.feedback, args.timeout, jobs=args.jobs,
-                 resume=args.resume, salt=args.salt, progress=True, on_row=_print_row)
+                 resume=args.resume, salt=args.salt, progress=True, on_row=_print_row, record=args.record,
+                 record_timeout=args.record_timeout)
     print(f"wrote {out} ({len(rows)} rows graded now, {time.perf_counter() - start:.1f} s)")
 
 

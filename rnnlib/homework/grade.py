@@ -6,6 +6,8 @@ Statuses (the `status` column), so that a broken submission never looks like an 
   process died; that exercise scores 0, the others keep their points, `detail` says which.
 - could not be read: not a notebook (invalid JSON, no or several notebooks in a folder or .zip); no points.
 - skipped: not a submission (a .txt, a README, a hidden file); listed so nothing vanishes silently.
+With record=True (`grade --record`) each readable submission's whole notebook also runs, sandboxed, for
+the record: the `record` column and the feedback say how it went; it never changes the points.
 """
 from __future__ import annotations
 
@@ -19,7 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from .judge import course_lines_of, judge_submission, setup_source, use_scratch_folder
+from .judge import RECORD_TIMEOUT, course_lines_of, judge_submission, setup_source, use_scratch_folder
 from .spec import get_homework
 from .submissions import collect
 
@@ -30,14 +32,15 @@ STATUSES = ("graded", "timed out", "memory limit", "crashed", "could not be read
 
 def columns(homework):
     return ["id", "submission", "status", *(ex.function for ex in homework.exercises), "total", "max_total",
-            "flags", "seconds", "detail"]
+            "flags", "record", "seconds", "detail"]
 
 
-def check_grading_inputs(homework, submissions, out, timeout, jobs):
+def check_grading_inputs(homework, submissions, out, timeout, jobs, record_timeout=RECORD_TIMEOUT):
     """ValueError (one line) for bad input, before anything is graded; returns the collected submissions."""
     homework = get_homework(homework)
-    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0:
-        raise ValueError(f"timeout must be a positive number of seconds; got {timeout!r}")
+    for name, value in (("timeout", timeout), ("record-timeout", record_timeout)):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+            raise ValueError(f"{name} must be a positive number of seconds; got {value!r}")
     if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
         raise ValueError(f"jobs must be a positive integer; got {jobs!r}")
     out = Path(out)
@@ -61,6 +64,7 @@ def _row(homework, submission, result, seconds):
     row["total"] = f"{sum(points.values()):g}" if scored else ""
     row["max_total"] = f"{homework.max_points:g}"
     row["flags"] = "; ".join(result.get("flags", []))
+    row["record"] = result.get("record", "")
     row["seconds"] = f"{seconds:.1f}"
     row["detail"] = result.get("detail", "")
     return row
@@ -82,6 +86,9 @@ def _feedback_html(homework, submission, result):
             parts.append(f"<pre>{esc(r['output'])}</pre>")
     if result["exercises"]:
         parts.append(f"<p>Total: {total:g} / {homework.max_points:g}</p>")
+    if result.get("record"):
+        parts.append(f"<p>Your whole notebook, run from top to bottom for the record (it carries no points): "
+                     f"{esc(result['record'])}</p>")
     return "<!DOCTYPE html>\n<html><head><meta charset='utf-8'></head><body>\n" + "\n".join(parts) + "\n</body></html>\n"
 
 
@@ -99,13 +106,13 @@ def wrong_notebook_warning(homework, results):
 
 
 def _judge(args):
-    homework, submission, timeout, salt, setup, lines = args
+    homework, submission, timeout, salt, setup, lines, record, record_timeout = args
     start = time.perf_counter()
     if submission.skipped or submission.problem:
         status = "skipped" if submission.skipped else "could not be read"
-        result = {"status": status, "exercises": {}, "flags": [], "detail": submission.problem}
+        result = {"status": status, "exercises": {}, "flags": [], "detail": submission.problem, "record": ""}
     else:
-        result = judge_submission(homework, submission, timeout, salt, setup, lines)
+        result = judge_submission(homework, submission, timeout, salt, setup, lines, record, record_timeout)
     return submission, result, time.perf_counter() - start
 
 
@@ -116,16 +123,18 @@ def _worker_start(scratch):
 
 
 def grade(homework, submissions, out="grades.csv", feedback=None, timeout=120, *, jobs=1, resume=False,
-          salt="rnn-course", progress=False, on_row=None):
+          salt="rnn-course", progress=False, on_row=None, record=False, record_timeout=RECORD_TIMEOUT):
     """Grade every entry of a folder; write each CSV row (and feedback/<id>.html) as it finishes.
 
     resume: keep the rows already in `out` and grade only the others. on_row(row): called per row.
+    record: also run each submission's whole notebook for the record (judge.record_notebook, at most
+    record_timeout seconds): its one line goes to the `record` column and the feedback, never to the points.
     Returns the rows written by this call, in the order they finished. KeyboardInterrupt propagates
     after the finished rows are on disk. When no graded submission defines any of the notebook's
     exercise functions, one warning line goes to stderr (the wrong notebook number?).
     """
     homework = get_homework(homework)
-    found = check_grading_inputs(homework, submissions, out, timeout, jobs)
+    found = check_grading_inputs(homework, submissions, out, timeout, jobs, record_timeout)
     out = Path(out)
     feedback = Path(feedback) if feedback is not None else out.parent / "feedback"
     fields = columns(homework)
@@ -137,7 +146,7 @@ def grade(homework, submissions, out="grades.csv", feedback=None, timeout=120, *
     out.parent.mkdir(parents=True, exist_ok=True)
     fresh = not (resume and out.exists())
     setup, lines = setup_source(homework), course_lines_of(homework)
-    tasks = [(homework, s, timeout, salt, setup, lines) for s in todo]
+    tasks = [(homework, s, timeout, salt, setup, lines, record, record_timeout) for s in todo]
     rows, results = [], []
     bar = None
     if progress:

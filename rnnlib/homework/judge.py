@@ -33,13 +33,15 @@ from .sandbox import MAX_MESSAGE, decode, trap_source
 from .submissions import exercise_code, flags, read_bytes, read_cells, setup_code
 
 __all__ = ["SANDBOX", "PACKAGE", "SandboxTimeout", "SandboxDied", "SandboxMemory", "Sandbox", "trapped_copy", "judge_exercise", "judge_submission",
-           "exercise_seed", "scrub", "setup_source", "course_lines_of", "use_scratch_folder"]
+           "exercise_seed", "scrub", "setup_source", "course_lines_of", "use_scratch_folder", "record_notebook",
+           "RECORD_TIMEOUT"]
 
 SANDBOX = Path(__file__).resolve().with_name("sandbox.py")
 PACKAGE = Path(__file__).resolve().parent.parent  # the real rnnlib, which no sandbox may read
 OUTPUT_CAP = 100_000  # characters of a sandbox's output kept for the feedback
 MEMORY = 4 * 2**30  # bytes of address space for one sandbox
 MEMORY_MESSAGE = f"memory limit: used up the {MEMORY / 2**30:g} GiB of memory an exercise may use (MemoryError)"
+RECORD_TIMEOUT = 300  # seconds the whole notebook may run for the record (04 takes 20-40 s on a busy machine)
 THREADS = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
 
@@ -324,6 +326,51 @@ def judge_exercise(exercise, pieces, setup, timeout, seed, output_cap=OUTPUT_CAP
             "points": points}
 
 
+def record_notebook(cells, setup, timeout=RECORD_TIMEOUT):
+    """Run a submission's whole notebook (its code cells, in order) in a sandbox, for the record only.
+
+    The same process and limits as an exercise's (private empty folder, `timeout` seconds for the whole
+    run, memory, output, the audit hook: no other submission, no real rnnlib file, no process, no write
+    outside the folder, no network); it imports an rnnlib copy without traps, since the course's own cells
+    call rnnlib's functions, and nothing it does reaches the points. Returns one line: 'ran all N cells',
+    'error in cell K of N: <error>' (+ how many more), 'timed out after T s in cell K of N', 'memory limit
+    in cell K of N' or 'crashed in cell K of N'; cells are counted among code cells, from 1."""
+    job = {"mode": "record", "setup": setup, "cells": list(cells), "references": [], "output_cap": 2000}
+    n, cell = len(cells), 0
+    where = lambda: f" in cell {cell} of {n}" if cell else " before the first cell"  # noqa: E731
+    with tempfile.TemporaryDirectory(prefix="rnnlib-record-") as folder:
+        sandbox = None
+        try:
+            sandbox = Sandbox(job, timeout, folder)
+            while True:
+                message = sandbox._receive()
+                if "cell" in message:
+                    cell = int(message["cell"])
+                    continue
+                break
+            failed, errors = int(message.get("failed", 0)), message.get("errors") or []
+            if not failed:
+                line = f"ran all {n} cells"
+            else:
+                k, error = errors[0]
+                first = (f"memory limit in cell {k} of {n} (MemoryError)" if error.startswith("MemoryError")
+                         else f"error in cell {k} of {n}: {_first_line(error)[:200]}")
+                line = first + (f" (and {failed - 1} more cell{'s' if failed > 2 else ''} with errors)"
+                                if failed > 1 else "")
+        except SandboxTimeout:
+            line = (f"memory limit{where()}" if sandbox is not None and sandbox.near_memory_limit()
+                    else f"timed out after {timeout:g} s{where()}")
+        except (SandboxDied, SandboxMemory):
+            near = sandbox is not None and sandbox.near_memory_limit()
+            line = f"memory limit{where()}" if near else f"crashed{where()} (the process ended)"
+        except Exception as err:  # noqa: BLE001 - a malformed message: the record says so, the grade is untouched
+            line = f"crashed{where()} ({type(err).__name__})"
+        finally:
+            if sandbox is not None:
+                sandbox.close()
+    return scrub(line)[:300]
+
+
 def setup_source(homework):
     """The instructor notebook's setup cell: the first code cell with an import."""
     cells = read_cells(Path(homework.path).read_bytes())
@@ -335,14 +382,18 @@ def course_lines_of(homework):
     return {line.strip() for cell in read_cells(Path(homework.path).read_bytes()) for line in cell.splitlines()}
 
 
-def judge_submission(homework, submission, timeout, salt, setup=None, course_lines=None):
-    """Grade one readable submission: {'status', 'exercises': {function: result}, 'flags', 'detail'}."""
+def judge_submission(homework, submission, timeout, salt, setup=None, course_lines=None, record=False,
+                     record_timeout=RECORD_TIMEOUT):
+    """Grade one readable submission: {'status', 'exercises': {function: result}, 'flags', 'detail', 'record'}.
+
+    record: also run the whole notebook for the record (record_notebook), after the exercises and in a
+    process of its own; its one line goes to 'record' ('' when not run) and changes nothing else."""
     setup = setup_source(homework) if setup is None else setup
     course_lines = course_lines_of(homework) if course_lines is None else course_lines
     try:
         cells = read_cells(read_bytes(submission))
     except (ValueError, OSError) as err:
-        return {"status": "could not be read", "exercises": {}, "flags": [], "detail": str(err)}
+        return {"status": "could not be read", "exercises": {}, "flags": [], "detail": str(err), "record": ""}
     results, found_flags = {}, []
     for exercise in homework.exercises:
         pieces = exercise_code(cells, exercise.function)
@@ -356,4 +407,5 @@ def judge_submission(homework, submission, timeout, salt, setup=None, course_lin
     statuses = {r["status"] for r in results.values()}
     status = next((s for s in ("crashed", "memory limit", "timed out") if s in statuses), "graded")
     detail = "; ".join(f"{name}: {r['message']}" for name, r in results.items() if r["status"] != "passed")
-    return {"status": status, "exercises": results, "flags": found_flags, "detail": detail}
+    line = record_notebook(cells, setup_code(setup, cells), record_timeout) if record else ""
+    return {"status": status, "exercises": results, "flags": found_flags, "detail": detail, "record": line}

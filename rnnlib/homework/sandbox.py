@@ -12,7 +12,12 @@ reload, a module deleted from sys.modules, importlib, a finder or loader of the 
 copied function object all give the trap: the real code exists nowhere this process can read.
 Once the course's setup imports have run, the audit hook also refuses reading outside the folder and
 Python's installation, writing or changing files outside the folder, starting processes (subprocess,
-os.system, fork, exec, spawn, and ctypes look-ups of such C functions) and signalling other processes.
+os.system, fork, exec, spawn, and ctypes look-ups of such C functions), signalling other processes and
+the network (creating a socket, connecting, binding, sending, name look-ups).
+
+The same file runs a submission's whole notebook for the record (job["mode"] == "record", see
+judge.record_notebook): every code cell in order, with the same hook, reporting each cell as it starts and
+the errors at the end; what it finds never reaches the points.
 
 What comes back to the grader is JSON (numbers, strings, lists, dicts and numeric arrays), never a
 pickle, so nothing the student returns can run code in the grader; the checker and the expected
@@ -200,6 +205,13 @@ CTYPES_DENIED = {"fork", "vfork", "clone", "clone3", "_Fork", "execv", "execve",
                  "symlink", "symlinkat", "truncate", "truncate64", "chmod", "fchmodat", "chown", "kill",
                  "killpg", "tgkill", "ptrace", "process_vm_readv", "process_vm_writev", "setsid", "daemon",
                  "dlopen", "dlmopen", "name_to_handle_at", "open_by_handle_at", "mmap", "mmap64"}
+# the network: no socket is created, connected, bound or sent through, and no name is looked up
+NETWORK_EVENTS = {"socket.__new__", "socket.connect", "socket.bind", "socket.sendto", "socket.sendmsg",
+                  "socket.getaddrinfo", "socket.gethostbyname", "socket.gethostbyaddr", "socket.getnameinfo",
+                  "socket.sethostname"}
+CTYPES_DENIED |= {"socket", "socketpair", "connect", "bind", "listen", "accept", "accept4", "sendto", "sendmsg",
+                  "sendmmsg", "getaddrinfo", "gethostbyname", "gethostbyname2", "gethostbyname_r",
+                  "gethostbyaddr", "getnameinfo", "res_query", "res_search", "res_nquery", "res_nsearch"}
 WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
 
 
@@ -210,8 +222,8 @@ def _paths(args):
 def _install_audit(folder, package):
     """Refuse, always: reading the real rnnlib folder (sources and .pyc, whatever loader asks). After arm():
     reading outside `folder` and Python's installation, writing or changing files outside `folder`,
-    creating processes, signalling other processes, importing _posixsubprocess anew, and ctypes look-ups
-    of the C functions that would do any of that."""
+    creating processes, signalling other processes, the network (sockets and name look-ups), importing
+    _posixsubprocess anew, and ctypes look-ups of the C functions that would do any of that."""
     import sysconfig
 
     package = os.path.realpath(package) + os.sep
@@ -247,12 +259,12 @@ def _install_audit(folder, package):
             if not args or not isinstance(args[0], (str, bytes, os.PathLike)):
                 return
             path = real(args[0])
-            check_read(path)
             mode, flags = (args + (None, None))[1:3]
             writing = (isinstance(mode, str) and any(c in mode for c in "wax+")) or (
                 isinstance(flags, int) and flags & WRITE_FLAGS)
-            if armed and writing:
+            if armed and writing and not inside(path, package):  # a write outside is named as a write
                 check_change(path)
+            check_read(path)
         elif not armed:
             return
         elif event in ("os.listdir", "os.scandir"):
@@ -262,6 +274,8 @@ def _install_audit(folder, package):
                     check_read(path)
         elif event in PROCESS_EVENTS:
             raise PermissionError(f"grading: your code may not start processes ({event})")
+        elif event in NETWORK_EVENTS:
+            raise PermissionError(f"grading: your code may not use the network ({event})")
         elif event in ("os.kill", "os.killpg"):
             if not args or args[0] not in (0, os.getpid()):
                 raise PermissionError("grading: your code may not signal other processes")
@@ -305,6 +319,46 @@ def _run_statements(source, namespace, label):
     return first
 
 
+def _run_cell(source, namespace, label):
+    """Run a whole cell as Jupyter would (an error ends the cell); returns the error's one line ('' if none).
+    IPython's magics and shell lines are dropped; SystemExit and KeyboardInterrupt are errors too."""
+    source = "\n".join("" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines())
+    try:
+        exec(compile(source, label, "exec"), namespace)
+    except BaseException as err:  # noqa: BLE001 - the student's code; recorded, never fatal
+        return (f"{type(err).__name__}: {err}" if str(err) else type(err).__name__)[:300]
+    finally:
+        plt = sys.modules.get("matplotlib.pyplot")
+        if plt is not None:  # figures are not kept: nothing shows them, and they hold memory
+            try:
+                plt.close("all")
+            except Exception:  # noqa: BLE001
+                pass
+    return ""
+
+
+def record(job, answer_fd, arm, captured):
+    """The record run: the course's setup imports, then each of the notebook's code cells in order.
+
+    Sends {"ready"}, then {"cell": k} as cell k (1-based) starts, then {"done", "cells", "errors"}:
+    errors [(k, one line)] of the first 3 cells that failed, and "failed", how many did."""
+    namespace = {"__name__": "__main__", "__builtins__": __builtins__,
+                 "display": lambda *args, **kwargs: None}  # IPython's display, here a no-op
+    setup_error = _run_statements(job["setup"], namespace, "<setup>")
+    arm()
+    write_message(answer_fd, json.dumps({"ready": True, "setup_error": setup_error}).encode())
+    errors, failed = [], 0
+    for k, source in enumerate(job["cells"], 1):
+        write_message(answer_fd, json.dumps({"cell": k}).encode())
+        error = _run_cell(source, namespace, f"<cell {k}>")
+        if error:
+            failed += 1
+            if len(errors) < 3:
+                errors.append([k, error])
+    write_message(answer_fd, json.dumps({"done": True, "cells": len(job["cells"]), "errors": errors,
+                                         "failed": failed}).encode())
+
+
 def _error(exc):
     return {"error": [type(exc).__name__, str(exc)[:2000]]}
 
@@ -315,6 +369,8 @@ def main(request_fd, answer_fd):
     arm = _install_audit(os.getcwd(), job["package"])
     captured = _Capped(job.get("output_cap", 100_000))
     sys.stdout = sys.stderr = captured
+    if job.get("mode") == "record":
+        return record(job, answer_fd, arm, captured)
     namespace = {"__name__": "__main__", "__builtins__": __builtins__}
     setup_error = _run_statements(job["setup"], namespace, "<setup>")
     arm()

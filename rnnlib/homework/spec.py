@@ -87,9 +87,9 @@ HOMEWORK = {
     )),
     "06": Homework("06", NOTEBOOKS / "06_captioning.ipynb", (
         Exercise("temporal_softmax_loss", 3, "rnnlib.checkers.captioning:check_temporal_softmax_loss",
-                 ("rnnlib.checkers.captioning:torch_temporal_softmax_loss", "rnnlib.layers:softmax_cross_entropy")),
+                 ("rnnlib.checkers.captioning:_torch_temporal_softmax_loss", "rnnlib.layers:softmax_cross_entropy")),
         Exercise("beam_step", 2, "rnnlib.checkers.captioning:check_beam_step",
-                 ("rnnlib.checkers.captioning:reference_beam_step",)),
+                 ("rnnlib.checkers.captioning:_reference_beam_step",)),
     )),
 }
 

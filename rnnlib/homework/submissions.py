@@ -6,7 +6,8 @@
 - read_cells(data): the code cells of any nbformat 4 file (or older, through nbformat), metadata ignored.
 - exercise_code(cells, function): found by content, not metadata: the last cell that defines
   `def function(` with more than a stub, plus the definitions from other cells that it uses (helper
-  functions, imports, constants), so copied, moved, duplicated or reordered cells grade the same.
+  functions, imports, constants: the global names it reads, never its parameters or local variables),
+  so copied, moved, duplicated or reordered cells grade the same.
 - flags(pieces): lines that reach around the grading ("review by hand: <line>"), names spelled in
   pieces ('rnn' + 'lib') included.
 """
@@ -167,6 +168,34 @@ def _loaded_names(node):
     return {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
 
 
+def _global_names(source):
+    """The names a piece of code takes from outside it: module-level names it reads but does not bind,
+    and the global names its functions, classes and comprehensions read (their parameters and locals
+    left out: `for g in grads` inside a function needs no `g` or `grads` from another cell)."""
+    import symtable
+
+    try:
+        top = symtable.symtable(source, "<cell>", "exec")
+    except (SyntaxError, ValueError):
+        return set()
+    names = set()
+
+    def walk(table):
+        module = table.get_type() in ("module", getattr(symtable, "SymbolTableType", None) and "module")
+        for symbol in table.get_symbols():
+            if not symbol.is_referenced():
+                continue
+            if module and not (symbol.is_assigned() or symbol.is_imported()):
+                names.add(symbol.get_name())
+            elif not module and symbol.is_global() and not symbol.is_declared_global():
+                names.add(symbol.get_name())
+        for child in table.get_children():
+            walk(child)
+
+    walk(top)
+    return names
+
+
 def _bound_names(node):
     if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
         return {node.name}
@@ -204,7 +233,7 @@ def exercise_code(cells, function):
                     definitions[name] = (i, node)
     source_of = {i: _python(cells[i]) for i, _ in trees}
     own = set().union(*(_bound_names(n) for n in tree.body))
-    wanted, seen, order = list(_loaded_names(tree) - own), set(), []
+    wanted, seen, order = list(_global_names(source_of[cell_index]) - own), set(), []
     while wanted:
         name = wanted.pop()
         if name in seen or name not in definitions:
@@ -213,7 +242,8 @@ def exercise_code(cells, function):
         i, node = definitions[name]
         if (i, node.lineno) not in {(j, n.lineno) for j, n in order}:
             order.append((i, node))
-            wanted += list(_loaded_names(node) - _bound_names(node))
+            segment = ast.get_source_segment(source_of[i], node) or ""
+            wanted += list(_global_names(segment) - _bound_names(node))
     order.sort(key=lambda item: (item[0], item[1].lineno))
     pieces = [ast.get_source_segment(source_of[i], node) for i, node in order]
     return [p for p in pieces if p] + [source_of[cell_index]]
@@ -222,7 +252,7 @@ def exercise_code(cells, function):
 def setup_code(setup_source, pieces):
     """The import statements of the notebook's setup cell that bind a name the pieces use."""
     tree = _parse(setup_source) or ast.Module([], [])
-    used = set().union(*(_loaded_names(t) for t in (_parse(p) for p in pieces) if t is not None)) - set(dir(builtins))
+    used = set().union(*(_global_names(_python(p)) for p in pieces)) - set(dir(builtins))
     keep = []
     for node in tree.body:
         if isinstance(node, (ast.Import, ast.ImportFrom)):

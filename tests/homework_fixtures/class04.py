@@ -5,6 +5,11 @@ steps_to_shrink keeps the instructor's answer (2 points) everywhere. EXPECTED sa
 instructor review's cheats are here too: cheat_grace_hopper (a meta-path finder swapping the sandbox's
 loader), cheat_mallory_child (a child Python calling the reference), cheat_zed_snoop (a child process
 rewriting a classmate's row in grades.csv), with memory_hog (memory limit) and big_outputs (55 MB).
+
+The outside_* entries change a cell outside the exercise: one redefines the checker, one patches rnnlib so
+that a wrong answer passes the notebook's check, one writes fake grades, one reads a classmate, one ends
+its process, one never ends. Their points are those of their exercise cell alone; with `grade --record`
+(write_record_class, RECORD_EXPECTED) the whole-notebook run says what happened and changes no point.
 """
 import json
 import shutil
@@ -109,6 +114,32 @@ BROKEN = {
     "exits": "    import os\n    os._exit(1)",
     "loud": "    print('x' * 50_000_000)\n" + RIGHT,
 }
+PER_ARRAY = "    return [g * min(1.0, max_norm / np.sqrt(np.sum(g * g))) for g in grads]"
+OUTSIDE = {  # id -> (body of clip_by_norm, cell added outside the exercise, "before" or "after" its check cell)
+    # the checker redefined, in the notebook's namespace and in rnnlib, before the check cell runs
+    "outside_redefines_checker": (PER_ARRAY, (
+        "import rnnlib.checkers, rnnlib.checkers.clipping\n"
+        "def check_clip_by_norm(fn, rng=None):\n"
+        "    return 0.0\n"
+        "rnnlib.checkers.check_clip_by_norm = rnnlib.checkers.clipping.check_clip_by_norm = check_clip_by_norm"),
+        "before"),
+    # rnnlib's clipping patched so that the per-array answer is what the check expects
+    "outside_patches_rnnlib": (PER_ARRAY, (
+        "import rnnlib.checkers.clipping as patched\n"
+        "def per_array(grads, max_norm, eps=0.0):\n"
+        "    return [g * min(1.0, max_norm / np.sqrt(np.sum(g * g))) for g in grads], 0.0\n"
+        "patched.clip_by_global_norm = per_array"), "before"),
+    # fake grades: a row giving itself 5 and a classmate 0, and a feedback file of its own
+    "outside_fake_grade": (PER_ARRAY, (
+        "import os\n"
+        "open({grades!r}, 'a').write('outside_fake_grade,outside_fake_grade.ipynb,graded,3,2,5,5,,,0.0,\\n')\n"
+        "os.makedirs({feedback!r}, exist_ok=True)\n"
+        "open({marker!r}, 'w').write('Total: 5 / 5')"), "before"),
+    # a classmate's notebook read and raised, so that it would show in the record
+    "outside_reads_classmate": (RIGHT, "raise RuntimeError(open({classmate!r}).read()[:300])", "after"),
+    "outside_exits": (RIGHT, "import os\nos._exit(3)", "after"),
+    "outside_endless": (RIGHT, "while True:\n    pass", "after"),
+}
 HONEST = {
     "eps_torch_rule": "    norm = np.sqrt(sum(np.sum(g * g) for g in grads))\n    return [g * min(1.0, max_norm / (norm + 1e-6)) for g in grads]",
     "torch_itself": "    import torch\n    ts = [torch.from_numpy(g.copy()) for g in grads]\n    for t, g in zip(ts, grads):\n        t.grad = torch.from_numpy(g.copy())\n"
@@ -141,6 +172,8 @@ EXPECTED = {  # id -> (status, clip_by_norm, steps_to_shrink, total, flagged?, s
     "cheat_copy_object": CLIP_ONLY_LOST + (True, "cheat_copy_object.ipynb"),
     **{name: CLIP_ONLY_LOST + (True, f"{name}.ipynb") for name in CHEATS},
     "cheat_zed_snoop": CLIP_ONLY_LOST + (True, "cheat_zed_snoop.ipynb"),
+    **{name: (CLIP_ONLY_LOST if body == PER_ARRAY else FULL) + (False, f"{name}.ipynb")
+       for name, (body, _, _) in OUTSIDE.items()},
     "notes.txt": ("skipped", "", "", "", False, "notes.txt"),
     "README.md": ("skipped", "", "", "", False, "README.md"),
 }
@@ -163,6 +196,10 @@ def _with_body(body, nb=None):
         if cell.cell_type == "code" and cell.source.startswith("def clip_by_norm("):
             cell.source = "def clip_by_norm(grads, max_norm):\n" + body
     return nb
+
+
+def _check_index(nb):
+    return next(i for i, c in enumerate(nb.cells) if c.cell_type == "code" and "check_clip_by_norm(clip_by_norm)" in c.source)
 
 
 def _clip_index(nb):
@@ -217,8 +254,50 @@ def write_class(folder):
     nb = _with_body(RIGHT)
     nb.cells[_clip_index(nb)].outputs = [nbformat.v4.new_output("stream", name="stdout", text="loss 0.123456\n" * 2_300_000)]
     nbformat.write(nb, folder / "big_outputs.ipynb")
+    write_outside(folder)
     text = (folder / "wrong_per_array.ipynb").read_text()
     (folder / "truncated.ipynb").write_text(text[: len(text) // 2])
     (folder / "notes.txt").write_text("my notes")
     (folder / "README.md").write_text("# my submission")
     return folder
+
+
+def write_outside(folder, trim=False):
+    """Write the outside_* entries (and, with trim, a `correct` one) into folder; trim: the setup cell and
+    the cells from the first exercise on (a student who deleted the lecture's cells), so that the record run
+    takes seconds."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = {"grades": str(grades_of(folder)), "feedback": str(grades_of(folder).parent / "feedback"),
+             "marker": str(marker_of(folder)), "classmate": str(folder / "correct.ipynb")}
+    entries = {name: (body, cell.format(**paths), where) for name, (body, cell, where) in OUTSIDE.items()}
+    if trim:
+        entries["correct"] = (RIGHT, None, None)
+    for name, (body, cell, where) in entries.items():
+        nb = _with_body(body)
+        if trim:  # the setup cell, then everything from the first exercise on
+            first, setup = _clip_index(nb), _setup_index(nb)
+            nb.cells = [c for i, c in enumerate(nb.cells) if i >= first or i == setup or c.cell_type != "code"]
+        if cell is not None:
+            i = _check_index(nb) + (1 if where == "after" else 0)
+            nb.cells.insert(i, nbformat.v4.new_code_cell(cell))
+        nbformat.write(nb, folder / f"{name}.ipynb")
+    return folder
+
+
+def _setup_index(nb):
+    return next(i for i, c in enumerate(nb.cells) if c.cell_type == "code" and "import" in c.source)
+
+
+MORE = r"( \(and \d+ more cells? with errors\))?"  # the per-array answers also fail the notebook's check cell
+RECORD_EXPECTED = {  # id -> the record column's pattern, with grade --record on write_outside(folder, trim=True)
+    "correct": r"ran all (\d+) cells",
+    "outside_redefines_checker": r"ran all (\d+) cells",  # the notebook's check "passed": the grade did not
+    "outside_patches_rnnlib": r"ran all (\d+) cells",
+    "outside_fake_grade": r"error in cell (\d+) of (\d+): PermissionError: grading: your code may only write or "
+                          r"change files in its own folder" + MORE,
+    "outside_reads_classmate": r"error in cell (\d+) of (\d+): PermissionError: grading: your code may only read "
+                               r"files in its own folder",
+    "outside_exits": r"crashed in cell (\d+) of (\d+) \(the process ended\)",
+    "outside_endless": r"timed out after (\d+) s in cell (\d+) of (\d+)",
+}
