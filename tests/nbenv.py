@@ -25,10 +25,10 @@ def pytest_configure(config):
 
 # The order in which the workers (pytest-xdist, `--dist loadscope --no-loadscope-reorder`) take the
 # slow parts: longest first, so that no worker is left with a long module at the end. A worker takes a new
-# module only when its current one has at most two tests left, so the browser test (first) holds one worker
+# module only when its current one has at most two tests left, so the slides test (first) holds one worker
 # while the others start on the rest. Seconds: idle measurements of each part alone.
-SLOW_FIRST = ["tests/test_browser.py",  # ~150 s
-              "tests/test_slides.py",  # ~70 s
+SLOW_FIRST = ["tests/test_slides.py",  # ~70 s of slides plus Run All of the six notebooks (~135 s idle)
+              "tests/test_browser.py",  # ~150 s
               "tests/test_homework_grading.py",  # ~90 s
               "tests/test_browser_release.py",  # ~60 s
               "notebooks/05_lstm_gru.ipynb", "notebooks/04_vanishing_exploding.ipynb", "notebooks/02_char_rnn.ipynb",

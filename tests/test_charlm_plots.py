@@ -60,7 +60,7 @@ def test_char_steps_figure_shows_the_forward_numbers():
     params, *_ = problem(1, 1, 4, 3, seed=11)
     fig = draw_char_steps(params, vocab, "hell", "ello")
     loss, _ = charlm_forward(params, vocab.encode("hell")[None], vocab.encode("ello")[None], np.zeros((1, 3)))
-    assert fig.axes[3].get_title() == f"loss, mean {loss:.2f}"
+    assert fig.axes[3].get_title() == f"loss (nats), mean {loss:.2f}"
     p_first = next_char_probs(params, vocab, "h")  # column t=1 of the probability panel
     shown = {t.get_text() for t in fig.axes[2].texts}
     assert {f"{v:.2f}" for v in p_first} <= shown

@@ -32,6 +32,10 @@ def test_table_by_hand():
     # W = 0 and b_h = 0: every gate is 1/2 and g = 0, so c stays 0.
     trace = lstm_gate_trace(np.ones((3, 1)), "abc", np.zeros((4, 1)), np.zeros((4, 1)), np.zeros(4))
     assert gate_table(trace, 2, [0]) == "step 2, input 'c'\nunit     i     f     o       c\n   0  0.50  0.50  0.50   0.000"
+    # several steps: one table, a row per step (and unit), each row the one-step table's row after its step
+    assert gate_table(trace, [0, 2], 0) == ("step input unit     i     f     o       c\n"
+                                            "   0   'a'    0  0.50  0.50  0.50   0.000\n"
+                                            "   2   'c'    0  0.50  0.50  0.50   0.000")
 
 
 def test_draw_gates_plots_the_unit():
@@ -74,6 +78,10 @@ def test_bad_arguments():
     trace = lstm_gate_trace(x, tokens, **p)
     with pytest.raises(ValueError, match=r"t must be a step in 0..4"):
         gate_table(trace, 5, [0])
+    with pytest.raises(ValueError, match=r"t must be a step in 0..4"):
+        gate_table(trace, [0, 5], [0])
+    with pytest.raises(ValueError, match="non-empty list of steps"):
+        gate_table(trace, [], [0])
     with pytest.raises(ValueError, match=r"units must be unit indices in 0..1"):
         gate_table(trace, 0, [2])
     with pytest.raises(ValueError, match=r"W_hh must have shape \(4H, H\)"):

@@ -217,7 +217,7 @@ def draw_object_attention(image, maps, words, masks=None, fig=None, vmax=None, t
         ax.set_title(f"'{w}'", fontsize=12)
         ax.axis("off")
     bar = fig.colorbar(shown, cax=fig.add_subplot(grid[:, -1], label="<colorbar>"))  # not a panel (describe_figure)
-    bar.ax.tick_params(labelsize=10)
+    bar.ax.tick_params(labelsize=11)
     bar.ax.axhline(1 / side ** 2, color="white", lw=2)
     bar.set_label(f"α (white line: uniform 1/{side ** 2})", fontsize=11)
     if title:

@@ -37,14 +37,16 @@ END = "<end>"
 
 
 def nearest_references(references, prefix):
-    """The references (word lists) that reach position len(prefix) and differ from prefix in fewest positions.
+    """The references (word lists) that reach position len(prefix) and differ
+    from prefix in the fewest positions.
 
-    A reference reaches position t when it has a word there, <end> counted (len(reference) >= t).
-    Returns (indices into references, in order; the distance); ([], None) when no reference reaches t.
+    A reference reaches position t when it has a word there, <end> counted
+    (len(reference) >= t). Returns (indices into references, in order; the
+    distance); ([], None) when no reference reaches t.
     """
     t = len(prefix)
-    dist = {j: sum(a != b for a, b in zip(list(ref) + [END], prefix)) for j, ref in enumerate(references)
-            if len(ref) >= t}
+    dist = {j: sum(a != b for a, b in zip(list(ref) + [END], prefix))
+            for j, ref in enumerate(references) if len(ref) >= t}
     if not dist:
         return [], None
     best = min(dist.values())

@@ -46,7 +46,7 @@ def draw_char_steps(params, vocab, text_in, text_out, fig=None):
     chars = [char_label(c) for c in vocab.symbols]
     fig = figure_or_new(fig, (8.6, 3.3))
     axes = fig.subplots(1, 4, gridspec_kw={"width_ratios": [1, 1, 1, 1.15]})
-    annotated_heatmap(axes[0], h, [f"h[{i}]" for i in range(H)], steps, "hidden $h_t$")
+    annotated_heatmap(axes[0], h, [f"unit {i + 1}" for i in range(H)], steps, "hidden $h_t$")
     annotated_heatmap(axes[1], logits, chars, steps, "scores $z_t$")
     annotated_heatmap(axes[2], probs, chars, steps, "$p_t$ (target boxed)", cmap="Greens", vmax=1.0)
     for t, j in enumerate(y):
@@ -56,7 +56,7 @@ def draw_char_steps(params, vocab, text_in, text_out, fig=None):
         axes[3].text(t, v, f"{v:.2f}", ha="center", va="bottom", fontsize=9)
     axes[3].set_xticks(range(len(y)), [f"'{c}'" for c in text_out])
     axes[3].set_ylim(0, 1.2 * max(float(losses.max()), 1e-9))
-    axes[3].set_title(f"loss, mean {losses.mean():.2f}")
+    axes[3].set_title(f"loss (nats), mean {losses.mean():.2f}")
     axes[3].set_xlabel("target")
     for ax in axes[:3]:
         ax.set_xlabel("input")

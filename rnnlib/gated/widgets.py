@@ -3,7 +3,7 @@
 Plain functions (unit tested) and one thin ipywidgets wrapper, in the style of rnnlib.widgets:
 
 - `lstm_gate_trace(x, tokens, W_xh, W_hh, b_h)`: run rnnlib.lstm on one sequence, keep every gate;
-- `gate_table(trace, t, units)`: the values at step t as a small text table;
+- `gate_table(trace, t, units)`: the values at step t (or at a list of steps) as a small text table;
 - `draw_gates(trace, unit, t, fig)`: i, f, o and c of one unit against the tokens, step t marked;
 - `gate_inspector(trace)`: sliders for the step and the unit, the table and the picture (as a PNG
   in an Image widget, so that executing a notebook writes no extra output).
@@ -68,14 +68,27 @@ def _check_step_unit(trace, t, units):
 def gate_table(trace, t, units):
     """The gates and cell of some units at step t, as a text table (one row per unit).
 
-    Inputs: trace (GateTrace), t (0-based step), units (an int or a list of unit indices).
-    Returns: str, e.g. "step 3, input 'a'" then rows "unit   i     f     o      c".
+    Inputs: trace (GateTrace), t (0-based step, or a list of steps), units (an int or a list of unit indices).
+    Returns: str. For one step, "step 3, input 'a'" then rows "unit   i     f     o      c"; for a list of
+    steps, one table whose rows "step input unit   i     f     o      c" go step by step, unit by unit.
     """
-    units = _check_step_unit(trace, t, units)
-    lines = [f"step {t}, input {trace.tokens[t]!r}", f"{'unit':>4} {'i':>5} {'f':>5} {'o':>5} {'c':>7}"]
-    for u in units:
-        lines.append(f"{u:4d} {trace.i[t, u]:5.2f} {trace.f[t, u]:5.2f} {trace.o[t, u]:5.2f} {trace.c[t, u]:7.3f}")
+    if not isinstance(t, (list, tuple, np.ndarray)):
+        units = _check_step_unit(trace, t, units)
+        lines = [f"step {t}, input {trace.tokens[t]!r}", f"{'unit':>4} {'i':>5} {'f':>5} {'o':>5} {'c':>7}"]
+        lines += [_gate_row(trace, t, u) for u in units]
+        return "\n".join(lines)
+    steps = list(np.asarray(t).ravel()) if isinstance(t, np.ndarray) else list(t)
+    if not steps:
+        raise ValueError("t must be a step or a non-empty list of steps; got an empty list")
+    for step in steps:
+        units = _check_step_unit(trace, step, units)
+    lines = [f"{'step':>4} {'input':>5} {'unit':>4} {'i':>5} {'f':>5} {'o':>5} {'c':>7}"]
+    lines += [f"{step:4d} {trace.tokens[step]!r:>5} " + _gate_row(trace, step, u) for step in steps for u in units]
     return "\n".join(lines)
+
+
+def _gate_row(trace, t, u):
+    return f"{u:4d} {trace.i[t, u]:5.2f} {trace.f[t, u]:5.2f} {trace.o[t, u]:5.2f} {trace.c[t, u]:7.3f}"
 
 
 def draw_gates(trace, unit, t=None, fig=None):
