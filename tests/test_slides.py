@@ -29,7 +29,7 @@ off the slides and 20–45 slides (test_every_cell_has_slideshow_metadata); no p
 (test_no_hidden_cell_holds_what_a_slide_promises: a skip/notes code cell whose stored output is a figure, a
 widget, HTML or more than MAX_HIDDEN_LINES printed lines).
 
-Run All makes the file slower than a walk over stored outputs (by the notebooks' own run times, 9–42 s each
+Run All makes the file slower than a walk over stored outputs (by the notebooks' own run times, 17–50 s each
 idle); see docs/testing.md for the times measured. The browser part needs Playwright and Chromium like tests/test_browser.py
 (skipped with the reason otherwise, unless RNN_COURSE_REQUIRE_BROWSER=1). RNN_COURSE_SLIDES=DIR keeps a
 screenshot of every step.
@@ -57,7 +57,7 @@ WAIT_MS = 120_000  # generous for a loaded 2-core machine; nothing here asserts 
 # A 1280×720 projector at 150% zoom: a page of 853×480 CSS px drawn at 1.5 device px per CSS px.
 VIEWPORT, SCALE = {"width": 853, "height": 480}, 1.5
 MIN_SLIDES, MAX_SLIDES = 20, 45
-RUN_ALL_MS = 900_000  # README: 9–42 s per notebook idle; on the 2-core machine at load average ~20, 06 took 500 s
+RUN_ALL_MS = 900_000  # README: 17–50 s per notebook; on the 2-core machine at load average ~20, 06 took 500 s
 # Figure text: at least 14 px on the projector (device px), i.e. about 9.3 CSS px at 150% zoom
 MIN_FIGURE_TEXT_PX = 14
 
