@@ -143,9 +143,10 @@ def test_verdict_prints_one_line_and_lets_the_notebook_go_on(capsys):
     with verdict("clip_by_norm"):
         check_clip_by_norm(clip_with_eps(0.0))
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0].startswith("clip_by_norm: not yet. clip_by_norm (case norm above max_norm")
+    assert lines[0].startswith("clip_by_norm: not yet. Case norm above max_norm")
     assert lines[1].startswith("clip_by_norm: not yet. name 'undefined_name' is not defined: run the exercise cell")
     assert lines[2].startswith("clip_by_norm: correct.") and len(lines) == 3
+    assert [line.count("clip_by_norm") for line in lines[:2]] == [1, 1]  # the verdict names it once
     with pytest.raises(KeyboardInterrupt), verdict("x"):
         raise KeyboardInterrupt
 
@@ -567,8 +568,106 @@ def test_verdict_names_the_student_s_function():
     out = io.StringIO()
     with contextlib.redirect_stdout(out), verdict("my_rnn_step_backward"):
         check_rnn_step_backward(unanswered)
-    assert out.getvalue().startswith("my_rnn_step_backward: not yet. my_rnn_step_backward: not implemented yet.")
+    assert out.getvalue().startswith("my_rnn_step_backward: not yet. Not implemented yet.")
     out = io.StringIO()
     with contextlib.redirect_stdout(out), verdict("my_rnn_step_backward"):
         check_rnn_step_backward(lambda *a: 1)
-    assert out.getvalue().startswith("my_rnn_step_backward: not yet. my_rnn_step_backward (case N=2")
+    assert out.getvalue().startswith("my_rnn_step_backward: not yet. Case N=2")
+
+
+def test_ids_keep_letters_of_every_script_whole_and_never_collide(tmp_path):
+    """The review's Сергей became Сергеи (the breve stripped with the accents): only Latin letters lose theirs."""
+    import unicodedata
+
+    names = ["Сергей", "Сергеи", unicodedata.normalize("NFD", "Сергей"), "José", unicodedata.normalize("NFD", "José"),
+             "Zoë Ångström", "Ђорђе", "李雷", "हिन्दी"]
+    for name in names:
+        (tmp_path / f"{name}.ipynb").write_text("{}")
+    ids = {s.name: s.id for s in submissions.collect(tmp_path)}
+    assert len(ids) == len(names) and len({i.lower() for i in ids.values()}) == len(names)
+    assert ids["Сергей.ipynb"] in ("Сергей", "Сергей-2") and ids["Сергеи.ipynb"] == "Сергеи"
+    assert sorted(i for n, i in ids.items() if n.startswith("Серге") and n != "Сергеи.ipynb") == ["Сергей", "Сергей-2"]
+    assert submissions.student_id("Zoë Ångström") == "Zoe_Angstrom" and submissions.student_id("José") == "Jose"
+    for name in ("Ђорђе", "李雷", "हिन्दी", "Сергей"):
+        assert submissions.student_id(name) == name and submissions.student_id(unicodedata.normalize("NFD", name)) == name
+
+
+@pytest.mark.parametrize("cell", [
+    "f = lambda x: x + 1",
+    "def plus_one(x):\n    return x + 1\n\n\nf = plus_one",
+])
+def test_an_exercise_assigned_a_lambda_or_another_function_is_found(cell):
+    """The review's steps_to_shrink = lambda ... lost its points: an assignment to the name defines it."""
+    cells = ["import numpy as np", "def f(x):\n    # YOUR CODE HERE\n    raise NotImplementedError()", cell, "print(f(1))"]
+    pieces = submissions.exercise_code(cells, "f")
+    assert pieces[-1] == cell
+    namespace = {}
+    for piece in pieces:
+        exec(piece, namespace)
+    assert namespace["f"](1) == 2
+    assert submissions.exercise_code(["def f(x):\n    return 0", "f = lambda x: x + 1"], "f") == ["f = lambda x: x + 1"]
+
+
+def test_flags_name_a_reference_even_one_the_setup_imports():
+    """The review's cheats used names the course's setup cell imports, so no line said 'rnnlib'."""
+    from rnnlib.homework.spec import reference_names
+
+    step, loop = HOMEWORK["03"].exercises
+    for line in ("return STEP_BACKWARD_BUGS['in-place upstream'](dh_next.copy(), cache)",
+                 "out = rnn_backward(dh_next[:, None], seq)", "out = r.rnn_scan_backward(dh[None], s)",
+                 "_, g = torch_reference('rnn', params, x, h0, dh)", "return step_in_place(dh.copy(), c)"):
+        assert submissions.flags([line], (), reference_names(step)) == [f"review by hand: {line}"]
+    assert submissions.flags(["_, g = torch_reference('rnn', p, x, h0, dh)"], (), reference_names(loop))
+    honest = "dx[:, t], carry, a, b, c = rnn_step_backward(dh[:, t] + carry, caches[t])"  # 03 hands it to exercise 2
+    assert submissions.flags([honest], (), reference_names(loop)) == []
+    assert submissions.flags(["out = my_rnn_step_backward(dh, c)"], (), reference_names(step)) == []
+    assert "adagrad_step" not in reference_names(HOMEWORK["02"].exercises[1])  # the exercise's own name
+
+
+def test_references_that_answer_an_exercise_are_trapped_for_it():
+    """Every rnnlib function that computes an exercise's answer, torch-based or a 'buggy' variant that is
+    right on a copy, is a trap while that exercise is graded."""
+    refs = {ex.function: set(ex.references) for hw in HOMEWORK.values() for ex in hw.exercises}
+    from rnnlib.checkers.bugs import STEP_BACKWARD_BUGS
+
+    bugs = {f"rnnlib.checkers.bugs:{f.__name__}" for f in STEP_BACKWARD_BUGS.values()}
+    torch = {"rnnlib.torch_bridge:torch_reference", "rnnlib.torch_bridge:torch_rnn", "rnnlib.torch_bridge:torch_lstm"}
+    assert bugs | torch | {"rnnlib.rnn:rnn_backward", "rnnlib.rnn:rnn_scan_backward", "rnnlib.bptt:bptt_loop",
+                           "rnnlib.rnn:rnn_step_backward"} <= refs["my_rnn_step_backward"]
+    assert bugs | torch | {"rnnlib.rnn:rnn_backward", "rnnlib.checkers.explore:reference_rnn_backward"} <= refs["my_rnn_backward"]
+    lstm = {"rnnlib.checkers.lstm:forward_with_bug", "rnnlib.checkers.lstm:backward_with_bug"} | torch
+    assert lstm <= refs["my_lstm_step_forward"] and lstm <= refs["my_lstm_step_backward"]
+    assert "rnnlib.checkers.explore:reference_clip" in refs["clip_by_norm"]
+    assert "rnnlib.checkers.explore:reference_adagrad_step" in refs["adagrad_step"]
+    assert "rnnlib.checkers.captioning:_torch_temporal_softmax_loss" in refs["temporal_softmax_loss"]
+
+
+@pytest.mark.parametrize("out, message", [
+    ("{tmp}/no/such/folder/g.csv", "out must be in an existing folder"),
+    ("/proc/x.csv", "out must be a file that can be written"),
+])
+def test_cli_refuses_an_out_it_cannot_write_before_any_output(capsys, tmp_path, out, message):
+    from rnnlib.homework.__main__ import main
+
+    nbformat.write(nbformat.v4.new_notebook(), tmp_path / "a.ipynb")
+    assert main(["grade", "04", str(tmp_path), "--out", out.format(tmp=tmp_path)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err.count("\n") == 1 and message in captured.err
+    assert not (tmp_path / "no").exists()
+
+
+def test_resume_refuses_another_notebook_s_csv(capsys, tmp_path):
+    """The review's --resume with 03's grades.csv while grading 04 appended rows under 03's columns."""
+    from rnnlib.homework.__main__ import main
+    from rnnlib.homework.grade import columns
+
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    nbformat.write(nbformat.v4.new_notebook(), subs / "a.ipynb")
+    csv_path = tmp_path / "grades.csv"
+    text = ",".join(columns(HOMEWORK["03"])) + "\nbob,bob.ipynb,graded,3,3,6,6,,,1.0,\n"
+    csv_path.write_text(text, encoding="utf-8")
+    assert main(["grade", "04", str(subs), "--out", str(csv_path), "--resume"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err.count("\n") == 1 and "does not hold hw04's grades" in captured.err
+    assert csv_path.read_text(encoding="utf-8") == text

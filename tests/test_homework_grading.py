@@ -1,6 +1,7 @@
 """Homework end to end: release every notebook with exercises (nothing leaks, nothing of an instructor
 version, check cells print a verdict), run a released notebook unanswered to its end, and grade the
-fixture class of notebook 04 (tests/homework_fixtures/class04.py): every row as expected."""
+fixture classes of notebooks 04 and 03 (tests/homework_fixtures/class04.py, class03.py): every row as
+expected; SIGTERM and Ctrl-C leave no sandbox and no scratch folder."""
 import csv
 import os
 import re
@@ -9,7 +10,7 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from homework_fixtures import class04
+from homework_fixtures import class03, class04
 from rnnlib.homework.__main__ import main
 from rnnlib.homework.grade import grade
 from rnnlib.homework.release import THREADS
@@ -100,7 +101,7 @@ def test_released_notebook_runs_unanswered_to_its_end(key, released, tmp_path, m
     verdicts = ["".join(o.get("text", "") for o in c.outputs) for c in nb.cells
                 if c.cell_type == "code" and "with verdict(" in c.source]
     assert len(verdicts) == len(HOMEWORK[key].exercises)
-    assert all(re.fullmatch(r"\w+: not yet\. \w+: not implemented yet\..*\n", v) for v in verdicts), verdicts
+    assert all(re.fullmatch(r"(\w+): not yet\. Not implemented yet\. (?!.*\1).*\n", v) for v in verdicts), verdicts
     assert nb.cells[-1].cell_type != "code" or nb.cells[-1].get("execution_count")
 
 
@@ -208,3 +209,90 @@ def html_escape(text):
     import html
 
     return html.escape(text)
+
+
+def test_fixture_class03_every_cheat_scores_nothing_on_its_exercise_and_is_flagged(tmp_path, monkeypatch):
+    """The review's cheats on 03: the bug catalogue's step on a copy, rnn_backward / rnn_scan_backward on a
+    one-step cache, and torch_reference for the loop."""
+    import tempfile
+
+    folder = class03.write_class(tmp_path / "submissions")
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setenv("TMPDIR", str(scratch))
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    grade("03", folder, tmp_path / "grades.csv", timeout=120, jobs=2)
+    assert not list(scratch.iterdir())
+    got = {row["id"]: row for row in read_rows(tmp_path / "grades.csv")}
+    assert set(got) == set(class03.EXPECTED)
+    for sid, (status, step, loop, total, flagged) in class03.EXPECTED.items():
+        row = got[sid]
+        assert (row["status"], row["my_rnn_step_backward"], row["my_rnn_backward"], row["total"]) == (
+            status, step, loop, total), row
+        assert bool(row["flags"]) == flagged, row
+    assert "write your own code" in got["cheat_catalogue_step"]["detail"]
+    assert "my_rnn_backward: review by hand: from rnnlib.torch_bridge import torch_reference" in got[
+        "cheat_catalogue_and_torch"]["flags"]
+
+
+def _ours(private):
+    """Pids of live processes (zombies aside) whose environment or working folder is in `private`."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            if open(f"/proc/{entry}/stat").read().rsplit(") ", 1)[1][0] == "Z":
+                continue
+            environ = open(f"/proc/{entry}/environ", "rb").read()
+            cwd = os.readlink(f"/proc/{entry}/cwd")
+        except OSError:
+            continue
+        if str(private).encode() in environ or cwd.startswith(str(private)):
+            found.append(int(entry))
+    return found
+
+
+@pytest.mark.parametrize("sig, code", [("SIGTERM", 143), ("SIGINT", 130)])
+def test_a_stopped_grader_leaves_no_sandbox_and_no_scratch_folder(tmp_path, sig, code):
+    """SIGTERM (`timeout`, `kill`) to the grader, or Ctrl-C to its process group, while sandboxes run endless
+    loops: exit 143 / 130, the partial CSV, no sandbox left running, nothing left in its TMPDIR."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    import nbformat
+
+    folder = tmp_path / "subs"
+    folder.mkdir()
+    for name in ("a", "b", "c"):
+        nbformat.write(class04._with_body("    while True:\n        pass"), folder / f"{name}.ipynb")
+    private = tmp_path / "tmp"
+    private.mkdir()
+    env = {**os.environ, "TMPDIR": str(private)}
+    grader = subprocess.Popen([sys.executable, "-m", "rnnlib.homework", "grade", "04", str(folder), "--out",
+                               str(tmp_path / "g.csv"), "--jobs", "2", "--timeout", "120"], env=env, cwd=tmp_path,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        while not list(private.glob("rnnlib-grading-*/rnnlib-sandbox-*/lib")):  # a sandbox is running
+            assert grader.poll() is None and time.monotonic() < deadline, grader.communicate()
+            time.sleep(0.2)
+        time.sleep(1)
+        if sig == "SIGTERM":
+            grader.send_signal(signal.SIGTERM)
+        else:
+            os.killpg(grader.pid, signal.SIGINT)  # what a terminal's Ctrl-C does
+        _, err = grader.communicate(timeout=60)
+    finally:
+        if grader.poll() is None:
+            grader.kill()
+    assert grader.returncode == code, err
+    assert "stopped; the rows graded so far are written" in err.decode()
+    deadline = time.monotonic() + 10
+    while _ours(private) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert _ours(private) == [], "sandboxes outlived the grader"
+    assert list(private.iterdir()) == [], "scratch folders left behind"
+    assert read_rows(tmp_path / "g.csv") == []  # the header, no row: nobody had finished

@@ -184,9 +184,10 @@ class verdict:
             worst = check_clip_by_norm(clip_by_norm)
 
     A passed check prints what the checker prints; a failed one prints "<what>: not yet. <the checker's
-    sentence>" (the checker's name for the function, e.g. rnn_step_backward, replaced by `what` when
-    `what` is the student's name for it, e.g. my_rnn_step_backward), and an exercise cell not run yet
-    says so. The notebook goes on to its next cell.
+    sentence>", naming the function once (the sentence's own leading name dropped: "clip_by_norm: not
+    yet. Not implemented yet. ...", "clip_by_norm: not yet. Case norm above max_norm: ..."; the checker's
+    name, e.g. rnn_step_backward, counts as `what` when `what` is the student's name for it, e.g.
+    my_rnn_step_backward), and an exercise cell not run yet says so. The notebook goes on to its next cell.
     """
 
     def __init__(self, what):
@@ -209,5 +210,17 @@ class verdict:
             named = re.match(r"(\w+)(?=[ :(])", first)
             if named and named.group(1) != self.what and self.what.endswith("_" + named.group(1)):
                 first = self.what + first[named.end():]
-        print(f"{self.what}: not yet. {first}")
+        print(f"{self.what}: not yet. {_without_name(first, self.what)}")
         return True
+
+
+def _without_name(sentence, what):
+    """The checker's sentence without its leading name, so that the verdict names the function once:
+    "what: not implemented yet. ..." -> "Not implemented yet. ...", "what (case N=2): ..." -> "Case N=2: ..."."""
+    if sentence.startswith(what + ": ") and len(sentence) > len(what) + 2:
+        rest = sentence[len(what) + 2:]
+        return rest[0].upper() + rest[1:]
+    case = re.match(re.escape(what) + r" \((case [^()]*)\):? (.*)", sentence)
+    if case:
+        return "C" + case.group(1)[1:] + ": " + case.group(2)
+    return sentence

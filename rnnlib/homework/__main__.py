@@ -1,10 +1,13 @@
 """Command line: `python -m rnnlib.homework release NN`, `... grade NN SUBMISSIONS`, `... bench --n 100`.
 
 Exit codes (rnnlib.cli.run_command): 0 done, 2 bad input (one line on stderr, no traceback, before any
-grading), 130 stopped with Ctrl-C (the rows graded so far are in the CSV; `--resume` goes on from there).
+grading), 130 stopped with Ctrl-C, 143 stopped by SIGTERM (`timeout`, `kill`, a closed terminal's SIGHUP
+too): either way every sandbox is ended, every scratch folder removed, and the rows graded so far are in
+the CSV (`--resume` goes on from there).
 """
 from __future__ import annotations
 
+import signal
 import sys
 import time
 from pathlib import Path
@@ -73,20 +76,40 @@ def _run(args):
     from .grade import check_grading_inputs, grade
 
     out = Path(args.out) if args.out else Path("grades") / f"hw{args.notebook}" / "grades.csv"
-    check_grading_inputs(args.notebook, args.submissions, out, args.timeout, args.jobs, args.record_timeout)
+    if args.out and not out.parent.is_dir():  # a typo'd folder is not created (the default one is)
+        raise ValueError(f"out must be in an existing folder; {str(out.parent)!r} does not exist")
+    check_grading_inputs(args.notebook, args.submissions, out, args.timeout, args.jobs, args.record_timeout,
+                         args.resume)
     rows = grade(args.notebook, args.submissions, out, args.feedback, args.timeout, jobs=args.jobs,
                  resume=args.resume, salt=args.salt, progress=True, on_row=_print_row, record=args.record,
                  record_timeout=args.record_timeout)
     print(f"wrote {out} ({len(rows)} rows graded now, {time.perf_counter() - start:.1f} s)")
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (or SIGHUP) while grading: stopped like Ctrl-C, exit 143."""
+
+
+def _terminate(signum, frame):
+    raise Terminated()
+
+
 def main(argv=None):
     """Run the command line on argv (None: sys.argv[1:]); return the exit code."""
+    previous = {}
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        try:
+            previous[sig] = signal.signal(sig, _terminate)
+        except ValueError:  # not the main thread: leave the signals alone
+            pass
     try:
         return run_command(PROG, build_parser(), _run, argv, bad_input=(ValueError, OSError))
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as stop:
         print(f"{PROG}: stopped; the rows graded so far are written (--resume goes on)", file=sys.stderr)
-        return 130
+        return 143 if isinstance(stop, Terminated) else 130
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 if __name__ == "__main__":

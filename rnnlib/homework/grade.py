@@ -12,6 +12,7 @@ the record: the `record` column and the feedback say how it went; it never chang
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import csv
 import html
 import os
@@ -21,7 +22,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from .judge import RECORD_TIMEOUT, course_lines_of, judge_submission, setup_source, use_scratch_folder
+from .judge import (RECORD_TIMEOUT, course_lines_of, judge_submission, kill_sandboxes, setup_source,
+                    use_scratch_folder)
 from .spec import get_homework
 from .submissions import collect
 
@@ -35,8 +37,10 @@ def columns(homework):
             "flags", "record", "seconds", "detail"]
 
 
-def check_grading_inputs(homework, submissions, out, timeout, jobs, record_timeout=RECORD_TIMEOUT):
-    """ValueError (one line) for bad input, before anything is graded; returns the collected submissions."""
+def check_grading_inputs(homework, submissions, out, timeout, jobs, record_timeout=RECORD_TIMEOUT, resume=False):
+    """ValueError (one line) for bad input, before anything is graded or printed; returns the collected
+    submissions. `out` must be a file that can be written (tried, not guessed: /proc/x.csv is refused here);
+    with resume, an existing `out` must have this notebook's columns."""
     homework = get_homework(homework)
     for name, value in (("timeout", timeout), ("record-timeout", record_timeout)):
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
@@ -49,10 +53,36 @@ def check_grading_inputs(homework, submissions, out, timeout, jobs, record_timeo
     parent = next((p for p in [out.parent, *out.parent.parents] if p.exists()), None)
     if parent is None or not parent.is_dir() or not os.access(parent, os.W_OK):
         raise ValueError(f"out must be in a folder that can be written; got {str(out)!r}")
+    cannot = f"out must be a file that can be written; got {str(out)!r}"
+    if out.exists():
+        if not out.is_file() or not os.access(out, os.W_OK):
+            raise ValueError(cannot)
+        if resume:
+            _check_header(homework, out)
+    elif out.parent.is_dir():  # try it: access() says yes to root in /proc
+        try:
+            with open(out, "x", encoding="utf-8"):
+                pass
+        except OSError:
+            raise ValueError(cannot) from None
+        with contextlib.suppress(OSError):
+            out.unlink()
     found = collect(submissions)
     if not found:
         raise ValueError(f"submissions must hold at least one notebook; {str(submissions)!r} is empty")
     return found
+
+
+def _check_header(homework, out):
+    """ValueError unless the CSV at `out` is empty or starts with this notebook's columns (--resume)."""
+    try:
+        with open(out, newline="", encoding="utf-8") as f:
+            header = next(csv.reader(f), None)
+    except (OSError, UnicodeDecodeError, csv.Error):
+        header = ["?"]
+    if header is not None and header != columns(homework):
+        raise ValueError(f"--resume: {str(out)!r} does not hold {homework.assignment}'s grades (other columns); "
+                         f"give this notebook's CSV, or another --out")
 
 
 def _row(homework, submission, result, seconds):
@@ -116,9 +146,16 @@ def _judge(args):
     return submission, result, time.perf_counter() - start
 
 
+def _worker_exit(signum, frame):
+    kill_sandboxes()
+    os._exit(128 + signum)
+
+
 def _worker_start(scratch):
-    """A pool worker: Ctrl-C is the parent's to handle; trapped copies go into the run's scratch folder."""
+    """A pool worker: Ctrl-C is the parent's to handle; the parent's SIGTERM (when it stops) ends the
+    worker's sandboxes with it; trapped copies and sandbox folders go into the run's scratch folder."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _worker_exit)
     use_scratch_folder(scratch)
 
 
@@ -134,17 +171,17 @@ def grade(homework, submissions, out="grades.csv", feedback=None, timeout=120, *
     exercise functions, one warning line goes to stderr (the wrong notebook number?).
     """
     homework = get_homework(homework)
-    found = check_grading_inputs(homework, submissions, out, timeout, jobs, record_timeout)
+    found = check_grading_inputs(homework, submissions, out, timeout, jobs, record_timeout, resume)
     out = Path(out)
     feedback = Path(feedback) if feedback is not None else out.parent / "feedback"
     fields = columns(homework)
     done = set()
-    if resume and out.exists():
+    fresh = not (resume and out.exists() and out.stat().st_size > 0)
+    if not fresh:
         with open(out, newline="", encoding="utf-8") as f:
             done = {row["id"] for row in csv.DictReader(f)}
     todo = [s for s in found if s.id not in done]
     out.parent.mkdir(parents=True, exist_ok=True)
-    fresh = not (resume and out.exists())
     setup, lines = setup_source(homework), course_lines_of(homework)
     tasks = [(homework, s, timeout, salt, setup, lines, record, record_timeout) for s in todo]
     rows, results = [], []
@@ -174,7 +211,7 @@ def grade(homework, submissions, out="grades.csv", feedback=None, timeout=120, *
             if on_row is not None:
                 on_row(row)
 
-        scratch = tempfile.TemporaryDirectory(prefix="rnnlib-grading-")  # removed when grading ends, however it ends
+        scratch = tempfile.TemporaryDirectory(prefix="rnnlib-grading-", ignore_cleanup_errors=True)  # removed when grading ends, however it ends
         try:
             if jobs == 1:
                 use_scratch_folder(scratch.name)
@@ -187,12 +224,19 @@ def grade(homework, submissions, out="grades.csv", feedback=None, timeout=120, *
                     for future in concurrent.futures.as_completed(futures):
                         finish(*future.result())
                 except BaseException:
-                    for process in list(getattr(pool, "_processes", {}).values()):
-                        process.terminate()
+                    processes = list(getattr(pool, "_processes", {}).values())
+                    for process in processes:
+                        process.terminate()  # each worker ends its sandboxes first (_worker_exit)
+                    for process in processes:
+                        process.join(10)
+                        if process.is_alive():
+                            process.kill()
+                            process.join(5)
                     pool.shutdown(wait=False, cancel_futures=True)
                     raise
                 pool.shutdown()
         finally:
+            kill_sandboxes()  # jobs=1: one interrupted between starting a sandbox and closing it
             use_scratch_folder(None)
             scratch.cleanup()
             if bar is not None:

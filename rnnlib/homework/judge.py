@@ -20,6 +20,7 @@ import pickle
 import re
 import resource
 import select
+import signal
 import struct
 import subprocess
 import sys
@@ -30,11 +31,12 @@ from pathlib import Path
 import numpy as np
 
 from .sandbox import MAX_MESSAGE, decode, trap_source
+from .spec import reference_names
 from .submissions import exercise_code, flags, read_bytes, read_cells, setup_code
 
 __all__ = ["SANDBOX", "PACKAGE", "SandboxTimeout", "SandboxDied", "SandboxMemory", "Sandbox", "trapped_copy", "judge_exercise", "judge_submission",
            "exercise_seed", "scrub", "setup_source", "course_lines_of", "use_scratch_folder", "record_notebook",
-           "RECORD_TIMEOUT"]
+           "RECORD_TIMEOUT", "kill_sandboxes"]
 
 SANDBOX = Path(__file__).resolve().with_name("sandbox.py")
 PACKAGE = Path(__file__).resolve().parent.parent  # the real rnnlib, which no sandbox may read
@@ -124,6 +126,27 @@ def _limits(timeout):
     return apply
 
 
+_LIVE = {}  # pid -> Popen of every sandbox this process started and has not closed
+
+
+def kill_sandboxes():
+    """End every sandbox this process started and has not closed, with its whole process group (SIGTERM or
+    Ctrl-C while grading: no sandbox outlives its grader)."""
+    for pid, process in list(_LIVE.items()):
+        with contextlib.suppress(OSError):
+            os.killpg(pid, signal.SIGKILL)
+        with contextlib.suppress(OSError, subprocess.TimeoutExpired):
+            process.kill()
+            process.wait(timeout=5)
+        _LIVE.pop(pid, None)
+
+
+def scratch_folder(prefix):
+    """A private temporary folder inside the grading run's scratch folder (removed with it, however the run
+    ends), or in the system's temporary folder outside a run."""
+    return tempfile.TemporaryDirectory(prefix=prefix, dir=_SCRATCH[0], ignore_cleanup_errors=True)
+
+
 class Sandbox:
     """A running sandbox process; `function(*args)` calls the student's function inside it."""
 
@@ -139,11 +162,16 @@ class Sandbox:
                 [sys.executable, "-I", str(SANDBOX), str(request_read), str(answer_write)], cwd=folder, env=env,
                 pass_fds=(request_read, answer_write), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL, preexec_fn=_limits(timeout), start_new_session=True)
+            _LIVE[self.process.pid] = self.process
         finally:
             os.close(request_read)
             os.close(answer_write)
-        self._send(job)
-        self.ready = self._receive()
+        try:
+            self._send(job)
+            self.ready = self._receive()
+        except BaseException:  # timed out or died before it was ready: end it here, the caller has no handle
+            self.close()
+            raise
 
     def _left(self):
         left = self.deadline - time.monotonic()
@@ -230,6 +258,7 @@ class Sandbox:
         if self.process.poll() is None:
             self.process.kill()
         self.process.wait()
+        _LIVE.pop(self.process.pid, None)
         for fd in (self._request, self._answer):
             with contextlib.suppress(OSError):
                 os.close(fd)
@@ -276,7 +305,7 @@ def judge_exercise(exercise, pieces, setup, timeout, seed, output_cap=OUTPUT_CAP
     job = {"setup": setup, "code": pieces, "function": exercise.function, "references": list(exercise.references),
            "uses": dict(exercise.uses), "output_cap": output_cap}
     status, message, output = "failed", "", ""
-    with tempfile.TemporaryDirectory(prefix="rnnlib-sandbox-") as folder:
+    with scratch_folder("rnnlib-sandbox-") as folder:
         sandbox = None
         try:
             sandbox = Sandbox(job, timeout, folder)
@@ -338,7 +367,7 @@ def record_notebook(cells, setup, timeout=RECORD_TIMEOUT):
     job = {"mode": "record", "setup": setup, "cells": list(cells), "references": [], "output_cap": 2000}
     n, cell = len(cells), 0
     where = lambda: f" in cell {cell} of {n}" if cell else " before the first cell"  # noqa: E731
-    with tempfile.TemporaryDirectory(prefix="rnnlib-record-") as folder:
+    with scratch_folder("rnnlib-record-") as folder:
         sandbox = None
         try:
             sandbox = Sandbox(job, timeout, folder)
@@ -401,7 +430,7 @@ def judge_submission(homework, submission, timeout, salt, setup=None, course_lin
             results[exercise.function] = {"status": "failed", "points": 0, "output": "",
                                           "message": f"no cell defines {exercise.function}(...)"}
             continue
-        found_flags += [f"{exercise.function}: {f}" for f in flags(pieces, course_lines)]
+        found_flags += [f"{exercise.function}: {f}" for f in flags(pieces, course_lines, reference_names(exercise))]
         seed = exercise_seed(submission.id, exercise.function, salt)
         results[exercise.function] = judge_exercise(exercise, pieces, setup_code(setup, pieces), timeout, seed)
     statuses = {r["status"] for r in results.values()}

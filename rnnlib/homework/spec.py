@@ -16,7 +16,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent.parent
 NOTEBOOKS = ROOT / "notebooks"
 
-__all__ = ["Exercise", "Homework", "HOMEWORK", "get_homework"]
+__all__ = ["Exercise", "Homework", "HOMEWORK", "CATALOGUES", "reference_names", "get_homework"]
 
 
 @dataclass(frozen=True)
@@ -58,20 +58,31 @@ class Homework:
 
 
 RNN_STEP = ("rnnlib.rnn:rnn_step_backward", "rnnlib.rnn:_step_backward")
-RNN_LOOP = ("rnnlib.rnn:rnn_backward", "rnnlib.rnn:rnn_scan_backward", "rnnlib.bptt:bptt_loop")
-CLIP = ("rnnlib.clipping:clip_by_global_norm",)
+RNN_LOOP = ("rnnlib.rnn:rnn_backward", "rnnlib.rnn:rnn_scan_backward", "rnnlib.bptt:bptt_loop",
+            "rnnlib.checkers.explore:reference_rnn_backward")
+# notebook 03's catalogue of buggy steps: 'in-place upstream' on a copy of dh_next, or 'scratch in cache' on
+# a copy of the cache, is the right answer, so the whole catalogue is switched off for 03's exercises
+STEP_BUGS = tuple(f"rnnlib.checkers.bugs:{name}" for name in (
+    "step_no_tanh_derivative", "step_transposed_W_hh", "step_h_next_in_dW_hh", "step_tanh_of_h", "step_in_place",
+    "step_scratch_in_cache", "step_db_wrong_axis"))
+# torch's answers under rnnlib's names (a one-step sequence answers a step's exercise too)
+TORCH = tuple(f"rnnlib.torch_bridge:{name}" for name in (
+    "torch_reference", "torch_rnn", "torch_lstm", "torch_lstm_stack", "torch_gru", "torch_gru_stack", "_stacked_module"))
+LSTM_BUGS = ("rnnlib.checkers.lstm:forward_with_bug", "rnnlib.checkers.lstm:backward_with_bug")
+CLIP = ("rnnlib.clipping:clip_by_global_norm", "rnnlib.checkers.explore:reference_clip")
 
 HOMEWORK = {
     "02": Homework("02", NOTEBOOKS / "02_char_rnn.ipynb", (
         Exercise("step_backward", 3, "rnnlib.checkers.charloop:check_step_backward",
                  ("rnnlib.charlm.loop:loop_step_backward",) + RNN_STEP),
         Exercise("adagrad_step", 2, "rnnlib.checkers.charloop:check_adagrad_step",
-                 ("rnnlib.optim:adagrad_step", "rnnlib.optim:adagrad_update", "rnnlib.charlm.loop:loop_adagrad_update")),
+                 ("rnnlib.optim:adagrad_step", "rnnlib.optim:adagrad_update", "rnnlib.charlm.loop:loop_adagrad_update",
+                  "rnnlib.checkers.explore:reference_adagrad_step")),
     )),
     "03": Homework("03", NOTEBOOKS / "03_bptt.ipynb", (
         Exercise("my_rnn_step_backward", 3, "rnnlib.checkers:check_rnn_step_backward",
-                 RNN_STEP),
-        Exercise("my_rnn_backward", 3, "rnnlib.checkers:check_rnn_backward", RNN_LOOP,
+                 RNN_STEP + RNN_LOOP + STEP_BUGS + TORCH),
+        Exercise("my_rnn_backward", 3, "rnnlib.checkers:check_rnn_backward", RNN_LOOP + STEP_BUGS + TORCH,
                  uses={"my_rnn_step_backward": "rnnlib.rnn:rnn_step_backward"}),
     )),
     "04": Homework("04", NOTEBOOKS / "04_vanishing_exploding.ipynb", (
@@ -81,9 +92,9 @@ HOMEWORK = {
     )),
     "05": Homework("05", NOTEBOOKS / "05_lstm_gru.ipynb", (
         Exercise("my_lstm_step_forward", 3, "rnnlib.checkers.lstm:check_lstm_step_forward",
-                 ("rnnlib.lstm:lstm_step_forward", "rnnlib.lstm:_cell")),
+                 ("rnnlib.lstm:lstm_step_forward", "rnnlib.lstm:_cell") + LSTM_BUGS + TORCH),
         Exercise("my_lstm_step_backward", 3, "rnnlib.checkers.lstm:check_lstm_step_backward",
-                 ("rnnlib.lstm:lstm_step_backward", "rnnlib.lstm:_cell_backward")),
+                 ("rnnlib.lstm:lstm_step_backward", "rnnlib.lstm:_cell_backward") + LSTM_BUGS + TORCH),
     )),
     "06": Homework("06", NOTEBOOKS / "06_captioning.ipynb", (
         Exercise("temporal_softmax_loss", 3, "rnnlib.checkers.captioning:check_temporal_softmax_loss",
@@ -92,6 +103,19 @@ HOMEWORK = {
                  ("rnnlib.checkers.captioning:_reference_beam_step",)),
     )),
 }
+
+
+# catalogues and wrappers that hold references: their mention in an exercise cell is flagged too
+CATALOGUES = ("STEP_BACKWARD_BUGS", "FORWARD_BUGS", "BACKWARD_BUGS", "TorchRNNLM", "torch_bridge")
+
+
+def reference_names(exercise):
+    """The names whose mention in the exercise's graded code is flagged ("review by hand"): its references'
+    (trapped, so they score nothing anyway) and CATALOGUES; never an exercise's own name (02's adagrad_step
+    is also rnnlib.optim's), nor what the course hands the exercise (03's rnn_step_backward in exercise 2)."""
+    own = {ex.function for homework in HOMEWORK.values() for ex in homework.exercises}
+    names = {target.split(":")[1] for target in exercise.references} | set(CATALOGUES)
+    return tuple(sorted(names - own))
 
 
 def get_homework(key):

@@ -5,11 +5,13 @@
   listed as skipped, with why.
 - read_cells(data): the code cells of any nbformat 4 file (or older, through nbformat), metadata ignored.
 - exercise_code(cells, function): found by content, not metadata: the last cell that defines
-  `def function(` with more than a stub, plus the definitions from other cells that it uses (helper
+  `def function(` with more than a stub (or assigns it: `function = lambda ...`, `function = helper`), plus the definitions from other cells that it uses (helper
   functions, imports, constants: the global names it reads, never its parameters or local variables),
   so copied, moved, duplicated or reordered cells grade the same.
 - flags(pieces): lines that reach around the grading ("review by hand: <line>"), names spelled in
-  pieces ('rnn' + 'lib') included.
+  pieces ('rnn' + 'lib') included, and any line naming one of the exercise's references or a bug catalogue
+  (spec.reference_names: rnn_backward, STEP_BACKWARD_BUGS, torch_reference ...), even one the course's
+  setup cell imports.
 """
 from __future__ import annotations
 
@@ -43,11 +45,21 @@ class Submission:
 
 
 def student_id(name):
-    """A file-safe id from a name: accents dropped (é -> e), letters of every script kept, the rest '_'."""
-    text = unicodedata.normalize("NFKD", name)
-    text = "".join(c for c in text if not unicodedata.combining(c))
-    text = re.sub(r"[^\w.-]+", "_", text).strip("._")
-    return text[:80] or "student"
+    """A file-safe id from a name, in NFC: accents dropped from Latin letters only (José -> Jose), letters of
+    every other script kept whole (Сергей, Иван, 李雷, हिन्दी), anything else (spaces, punctuation) '_'."""
+    kept, latin = [], False
+    for ch in unicodedata.normalize("NFC", name):
+        if unicodedata.combining(ch):
+            if not latin:  # a mark on a letter of another script is part of it
+                kept.append(ch)
+            continue
+        latin = "LATIN" in unicodedata.name(ch, "")
+        if latin:
+            ch = "".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c))
+        kept.append(ch)
+    text = "".join(c if unicodedata.category(c)[0] in "LMN" or c in "_.-" else "\0" for c in "".join(kept))
+    text = re.sub("\0+", "_", text).strip("._")
+    return unicodedata.normalize("NFC", text)[:80] or "student"
 
 
 def _notebooks_in(folder):
@@ -160,8 +172,21 @@ def _parse(source):
 
 
 def _is_stub(node):
+    if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return False
     body = [n for n in node.body if not (isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant))]
     return all(isinstance(n, ast.Raise) or isinstance(n, ast.Pass) for n in body)
+
+
+def _defines(node, function):
+    """`def function(` or an assignment to the name alone: `function = lambda ...`, `function = other`."""
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return node.name == function
+    if isinstance(node, ast.Assign):
+        return any(isinstance(t, ast.Name) and t.id == function for t in node.targets)
+    if isinstance(node, ast.AnnAssign):
+        return node.value is not None and isinstance(node.target, ast.Name) and node.target.id == function
+    return False
 
 
 def _loaded_names(node):
@@ -210,14 +235,14 @@ def _bound_names(node):
 def exercise_code(cells, function):
     """(pieces of code to run, in order, or None if no cell defines the function).
 
-    The exercise cell is the last one defining `def function(` that is more than a stub (the last stub
+    The exercise cell is the last one defining `def function(` (or assigning the name: `function = lambda
+    ...`, `function = helper`) that is more than a stub (the last stub
     otherwise); the pieces before it are the definitions it needs from other cells: functions, classes,
     imports and assignments of names it uses, the last of each in notebook order.
     """
     trees = [(i, _parse(src)) for i, src in enumerate(cells)]
     trees = [(i, t) for i, t in trees if t is not None]
-    defining = [(i, t, node) for i, t in trees for node in t.body
-                if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == function]
+    defining = [(i, t, node) for i, t in trees for node in t.body if _defines(node, function)]
     if not defining:
         return None
     chosen = next((d for d in reversed(defining) if not _is_stub(d[2])), defining[-1])
@@ -313,13 +338,16 @@ def _spells_a_module(text):
     return first in known or any(re.search(pattern, text) for pattern, _ in SUSPICIOUS)
 
 
-def flags(pieces, course_lines=()):
+def flags(pieces, course_lines=(), references=()):
     """'review by hand: <line>' for each line of the pieces that reaches around the grading (first 3).
 
     A line is flagged when it matches SUSPICIOUS, or joins string literals into a module or suspicious
     name ('rnn' + 'lib', 'meta' + '_path', 'sub' + 'process.run'). Lines of the course's own notebook
-    (course_lines, stripped) are not the student's: never flagged."""
+    (course_lines, stripped) are not the student's: never flagged. references: names whose mention is
+    flagged too (spec.reference_names: the exercise's references and the bug catalogues), even when the
+    course's setup cell imports them, so that no 'rnnlib' appears in the line."""
     found = []
+    named = re.compile(r"\b(" + "|".join(re.escape(n) for n in references) + r")\b") if references else None
     for piece in pieces:
         tree = _parse(piece)
         joined = {line for line, text in _joined_strings(tree) if _spells_a_module(text)} if tree else set()
@@ -327,7 +355,8 @@ def flags(pieces, course_lines=()):
             code = line.split("#", 1)[0]
             if line.strip() in course_lines:
                 continue
-            if number in joined or any(re.search(pattern, code) for pattern, _ in SUSPICIOUS):
+            if (number in joined or any(re.search(pattern, code) for pattern, _ in SUSPICIOUS)
+                    or (named is not None and named.search(code))):
                 text = " ".join(line.split())
                 if text[:120] not in found:
                     found.append(text[:120])

@@ -1,7 +1,8 @@
 """A class of notebook 04 to grade: honest work in varied valid forms, broken submissions, and cheats.
 
 Built from the instructor notebook (solutions filled in) by replacing the body of `clip_by_norm`;
-steps_to_shrink keeps the instructor's answer (2 points) everywhere. EXPECTED says each row. The
+steps_to_shrink keeps the instructor's answer (2 points) everywhere but in SHRINK_CELLS (the same answer
+as a lambda, or as another function's name). EXPECTED says each row. The
 instructor review's cheats are here too: cheat_grace_hopper (a meta-path finder swapping the sandbox's
 loader), cheat_mallory_child (a child Python calling the reference), cheat_zed_snoop (a child process
 rewriting a classmate's row in grades.csv), with memory_hog (memory limit) and big_outputs (55 MB).
@@ -145,6 +146,11 @@ HONEST = {
     "torch_itself": "    import torch\n    ts = [torch.from_numpy(g.copy()) for g in grads]\n    for t, g in zip(ts, grads):\n        t.grad = torch.from_numpy(g.copy())\n"
                     "    torch.nn.utils.clip_grad_norm_(ts, max_norm)\n    return [t.grad.numpy() for t in ts]",
 }
+SHRINK_CELLS = {  # id -> the whole steps_to_shrink cell: honest answers that are not a `def steps_to_shrink(`
+    "shrink_lambda": "steps_to_shrink = lambda sigma_max, tol: int(np.floor(np.log(tol) / np.log(sigma_max))) + 1",
+    "shrink_alias": "def first_k_below(sigma_max, tol):\n    return int(np.floor(np.log(tol) / np.log(sigma_max))) + 1\n\n\n"
+                    "steps_to_shrink = first_k_below",
+}
 FULL, CLIP_ONLY_LOST = ("graded", "3", "2", "5"), ("graded", "0", "2", "2")
 EXPECTED = {  # id -> (status, clip_by_norm, steps_to_shrink, total, flagged?, submission name)
     "correct": FULL + (False, "correct.ipynb"),
@@ -161,6 +167,9 @@ EXPECTED = {  # id -> (status, clip_by_norm, steps_to_shrink, total, flagged?, s
     "Мария": FULL + (False, "Мария.ipynb"),
     "Jose": FULL + (False, "Jose.ipynb"),
     "Jose-2": FULL + (False, "José.ipynb"),
+    "Сергей": FULL + (False, "Сергей.ipynb"),  # й kept whole (not и)
+    "Сергеи": FULL + (False, "Сергеи.ipynb"),
+    **{name: FULL + (False, f"{name}.ipynb") for name in SHRINK_CELLS},
     "loud": FULL + (False, "loud.ipynb"),
     "big_outputs": FULL + (False, "big_outputs.ipynb"),  # 55 MB of saved outputs
     "wrong_per_array": CLIP_ONLY_LOST + (False, "wrong_per_array.ipynb"),
@@ -210,12 +219,17 @@ def write_class(folder):
     """Write the class into folder (created); return it."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    plain = {"correct": RIGHT, "Иван": RIGHT, "Мария": RIGHT, "José": RIGHT, "Jose": RIGHT, **HONEST, **BROKEN, **CHEATS}
+    plain = {"correct": RIGHT, "Иван": RIGHT, "Мария": RIGHT, "José": RIGHT, "Jose": RIGHT, "Сергей": RIGHT,
+             "Сергеи": RIGHT, **HONEST, **BROKEN, **CHEATS}
     for name, body in plain.items():
         nbformat.write(_with_body(body), folder / f"{name}.ipynb")
     (folder / "course_copy_folder" / "work").mkdir(parents=True)
     shutil.copyfile(HOMEWORK04.path, folder / "course_copy_folder" / "work" / "anything.ipynb")
     nbformat.write(_with_body(RIGHT), folder / "UPPER.IPYNB")
+    for name, source in SHRINK_CELLS.items():  # steps_to_shrink as a lambda, or as another function's name
+        nb = _with_body(RIGHT)
+        next(c for c in nb.cells if c.cell_type == "code" and c.source.startswith("def steps_to_shrink(")).source = source
+        nbformat.write(nb, folder / f"{name}.ipynb")
     with zipfile.ZipFile(folder / "zipped.zip", "w") as archive:
         archive.writestr("hw/04.ipynb", nbformat.writes(_with_body(RIGHT)))
     # the exercise cell copied in JupyterLab (its nbgrader metadata too), answered in the copy, stub left above
@@ -265,7 +279,7 @@ def write_class(folder):
 def write_outside(folder, trim=False):
     """Write the outside_* entries (and, with trim, a `correct` one) into folder; trim: the setup cell and
     the cells from the first exercise on (a student who deleted the lecture's cells), so that the record run
-    takes seconds."""
+    takes seconds; the lecture's assert-only cells are dropped too (their numbers need the deleted cells)."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     paths = {"grades": str(grades_of(folder)), "feedback": str(grades_of(folder).parent / "feedback"),
@@ -278,11 +292,18 @@ def write_outside(folder, trim=False):
         if trim:  # the setup cell, then everything from the first exercise on
             first, setup = _clip_index(nb), _setup_index(nb)
             nb.cells = [c for i, c in enumerate(nb.cells) if i >= first or i == setup or c.cell_type != "code"]
+            # and the lecture's assert-only cells: their numbers need the state of the cells deleted above
+            nb.cells = [c for c in nb.cells if c.cell_type != "code" or not _asserts_only(c.source)]
         if cell is not None:
             i = _check_index(nb) + (1 if where == "after" else 0)
             nb.cells.insert(i, nbformat.v4.new_code_cell(cell))
         nbformat.write(nb, folder / f"{name}.ipynb")
     return folder
+
+
+def _asserts_only(source):
+    lines = [line for line in source.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    return bool(lines) and all(line.startswith(("assert ", "    ")) for line in lines)
 
 
 def _setup_index(nb):
