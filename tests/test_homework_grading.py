@@ -183,7 +183,7 @@ def test_the_record_run_changes_no_point_and_no_other_row(tmp_path, monkeypatch)
     monkeypatch.setattr(tempfile, "tempdir", str(scratch))
     plain = {row["id"]: row for row in grade("04", folder, tmp_path / "plain" / "grades.csv", timeout=120, jobs=2)}
     out = class04.grades_of(folder)  # where outside_fake_grade writes its fake row
-    rows = grade("04", folder, out, timeout=120, jobs=2, record=True, record_timeout=60)
+    rows = grade("04", folder, out, timeout=120, jobs=2, record=True, record_timeout=180)  # a trimmed 04 ran ~60 s under a loaded CI machine
     assert not list(scratch.iterdir())
     written = {row["id"]: row for row in read_rows(out)}
     assert sorted(written) == sorted(plain) == sorted(class04.RECORD_EXPECTED) and len(rows) == len(written)
@@ -195,7 +195,7 @@ def test_the_record_run_changes_no_point_and_no_other_row(tmp_path, monkeypatch)
         expected = class04.EXPECTED.get(sid)
         assert (row["status"], row["clip_by_norm"], row["steps_to_shrink"], row["total"]) == expected[:4]
         assert bool(row["flags"]) == expected[4]
-    assert written["outside_endless"]["record"].startswith("timed out after 60 s")
+    assert written["outside_endless"]["record"].startswith("timed out after 180 s")
     assert not class04.marker_of(folder).exists()
     feedback = out.parent / "feedback"
     for sid, row in written.items():
